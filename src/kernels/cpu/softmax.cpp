@@ -1,0 +1,78 @@
+// Owns: CPU reference softmax family (max-subtracted for stability).
+#include "s2s/kernels/softmax.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "s2s/core/error.h"
+
+namespace s2s::cpu {
+namespace {
+template <class T> T row_max(const T* x, std::int64_t n) { return *std::max_element(x, x + n); }
+template <class T> T row_logsumexp(const T* x, std::int64_t n) {
+  T m = row_max(x, n);
+  if (std::isinf(m)) return m;
+  T s = 0;
+  for (std::int64_t j = 0; j < n; ++j) s += std::exp(x[j] - m);
+  return m + std::log(s);
+}
+}  // namespace
+
+template <class T> void softmax_rows(T* y, const T* x, std::int64_t rows, std::int64_t cols) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const T* xr = x + r * cols;
+    T* yr = y + r * cols;
+    T m = row_max(xr, cols), s = 0;
+    for (std::int64_t j = 0; j < cols; ++j) s += (yr[j] = std::exp(xr[j] - m));
+    for (std::int64_t j = 0; j < cols; ++j) yr[j] /= s;
+  }
+}
+template <class T> void softmax_rows_backward(T* dx, const T* y, const T* dy, std::int64_t rows, std::int64_t cols) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const T* yr = y + r * cols; const T* gr = dy + r * cols; T* dr = dx + r * cols;
+    T dot = 0;
+    for (std::int64_t j = 0; j < cols; ++j) dot += gr[j] * yr[j];
+    for (std::int64_t j = 0; j < cols; ++j) dr[j] += yr[j] * (gr[j] - dot);
+  }
+}
+template <class T> void log_softmax_rows(T* y, const T* x, std::int64_t rows, std::int64_t cols) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    T lse = row_logsumexp(x + r * cols, cols);
+    for (std::int64_t j = 0; j < cols; ++j) y[r * cols + j] = x[r * cols + j] - lse;
+  }
+}
+template <class T> void log_softmax_rows_backward(T* dx, const T* y, const T* dy, std::int64_t rows, std::int64_t cols) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    T s = 0;
+    for (std::int64_t j = 0; j < cols; ++j) s += dy[r * cols + j];
+    for (std::int64_t j = 0; j < cols; ++j) dx[r * cols + j] += dy[r * cols + j] - std::exp(y[r * cols + j]) * s;
+  }
+}
+template <class T> void softmax_xent_forward(T* loss, const T* x, const std::int32_t* labels, std::int64_t rows, std::int64_t cols) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    S2S_CHECK(labels[r] >= 0 && labels[r] < cols, "label ", labels[r], " of row ", r,
+              " is outside [0, ", cols, ")");
+    loss[r] = row_logsumexp(x + r * cols, cols) - x[r * cols + labels[r]];
+  }
+}
+template <class T> void softmax_xent_backward(T* dx, const T* x, const std::int32_t* labels, const T* dloss, std::int64_t rows, std::int64_t cols) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const T* xr = x + r * cols;
+    T lse = row_logsumexp(xr, cols);
+    for (std::int64_t j = 0; j < cols; ++j) dx[r * cols + j] += dloss[r] * std::exp(xr[j] - lse);
+    dx[r * cols + labels[r]] -= dloss[r];
+  }
+}
+
+#define S2S_INSTANTIATE(T)                                                                              \
+  template void softmax_rows<T>(T*, const T*, std::int64_t, std::int64_t);                              \
+  template void softmax_rows_backward<T>(T*, const T*, const T*, std::int64_t, std::int64_t);           \
+  template void log_softmax_rows<T>(T*, const T*, std::int64_t, std::int64_t);                          \
+  template void log_softmax_rows_backward<T>(T*, const T*, const T*, std::int64_t, std::int64_t);       \
+  template void softmax_xent_forward<T>(T*, const T*, const std::int32_t*, std::int64_t, std::int64_t); \
+  template void softmax_xent_backward<T>(T*, const T*, const std::int32_t*, const T*, std::int64_t, std::int64_t);
+S2S_INSTANTIATE(float)
+S2S_INSTANTIATE(double)
+#undef S2S_INSTANTIATE
+
+}  // namespace s2s::cpu

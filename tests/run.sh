@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds s2s (Release; the CUDA backend is compiled when nvcc exists) and
+# runs every test with ctest. Usage: tests/run.sh [extra ctest args], e.g. tests/run.sh -L nn
+# Environment: BUILD_DIR (default build), JOBS (default: number of cores), S2S_CMAKE_ARGS.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+bash tools/install-deps.sh
+build=${BUILD_DIR:-build}
+jobs=${JOBS:-$(nproc)}
+cuda_flag=()
+if command -v nvcc >/dev/null 2>&1 || [[ -x /usr/local/cuda/bin/nvcc ]]; then
+  export PATH=/usr/local/cuda/bin:$PATH
+  cuda_flag=(-DS2S_WITH_CUDA=ON)   # a broken toolkit must fail loudly, not turn CUDA off
+fi
+t0=$(date +%s)
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DS2S_BUILD_TESTS=ON "${cuda_flag[@]}" ${S2S_CMAKE_ARGS:-}
+cmake --build "$build" -j "$jobs"
+t1=$(date +%s)
+echo "[tests/run.sh] build took $((t1 - t0)) s"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OPENBLAS_NUM_THREADS=1
+ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 600 "$@"
+echo "[tests/run.sh] tests took $(( $(date +%s) - t1 )) s"
