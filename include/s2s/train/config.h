@@ -1,0 +1,143 @@
+#pragma once
+// Owns: TrainConfig, the typed configuration of `s2s train`, and everything derived from its one
+// option table (src/train/config_table.cpp): defaults, YAML loading, `--set key.sub=value`
+// overrides, validation, dumping back to YAML (stored in checkpoints) and the docs/config.md table.
+// Does not own: the command line itself (cli/), nor checks that need the dataset (vocabulary and
+// bucket agreement), which the trainer does once the dataset is open.
+// Invariant: a TrainConfig that left load/apply/validate is valid; model and trainer code read its
+// fields and never parse strings.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "s2s/core/dtype.h"
+
+namespace s2s::train {
+
+enum class CellType { Gru, Lstm };
+enum class SamplerMode { Epochs, Fidelity };
+enum class OptimizerKind { Sgd, Momentum, Adam };
+enum class DecayPolicy { Plateau, None };
+enum class EvalMode { Full, Translate, Both };
+enum class NanPolicy { Stop, Skip };
+enum class ReducerKind { Mpi, Nccl, Auto };
+
+// (encoder length I, decoder length O), as translate's `buckets`.
+using Bucket = std::pair<std::int64_t, std::int64_t>;
+
+struct ModelConfig {
+  CellType cell;
+  std::int64_t num_layers;
+  std::int64_t size;
+  std::int64_t embedding_size;      // 0: same as size
+  std::int64_t num_heads;
+  bool attention;                   // embedding_attention_seq2seq, else embedding_rnn_seq2seq
+  std::int64_t num_samples;         // 0: full softmax
+  std::int64_t source_vocab_size;   // 0: from the dataset
+  std::int64_t target_vocab_size;   // 0: from the dataset
+  double input_keep_prob;
+  double output_keep_prob;
+  bool mask_padding;
+  DType dtype;
+  Device device;
+
+  std::int64_t effective_embedding_size() const { return embedding_size > 0 ? embedding_size : size; }
+  // Sampled softmax only when 0 < num_samples < target vocabulary (translate's rule).
+  bool use_sampled_softmax(std::int64_t target_vocab) const {
+    return num_samples > 0 && num_samples < target_vocab;
+  }
+};
+
+struct DataConfig {
+  std::string dataset;
+  std::vector<Bucket> buckets;
+  SamplerMode sampler;
+  std::uint64_t seed;
+  std::int64_t max_train_data_size;  // 0: no limit
+};
+
+struct OptimConfig {
+  OptimizerKind optimizer;
+  double learning_rate;
+  double learning_rate_decay_factor;
+  DecayPolicy decay;
+  double max_gradient_norm;  // 0: no clipping
+  double momentum;
+  double adam_beta1;
+  double adam_beta2;
+  double adam_epsilon;
+  std::int64_t warmup_steps;
+};
+
+struct TrainLoopConfig {
+  std::int64_t batch_size;
+  std::int64_t max_steps;  // 0: until stopped
+  std::int64_t steps_per_checkpoint;
+  std::int64_t log_every;
+  std::string train_dir;
+  std::int64_t keep_checkpoints;  // 0: keep all
+  std::string resume;             // auto | none | PATH
+  EvalMode eval;
+  NanPolicy nan_policy;
+  std::uint64_t seed;
+};
+
+struct DistConfig {
+  ReducerKind reducer;
+  std::int64_t bucket_bytes;
+  double timeout_s;
+};
+
+struct TrainConfig {
+  ModelConfig model;
+  DataConfig data;
+  OptimConfig optim;
+  TrainLoopConfig train;
+  DistConfig dist;
+
+  // Keys ("optim.learning_rate") set by a YAML file or an override rather than left at their
+  // default: lets the trainer prefer what the dataset records (buckets) over a default.
+  std::vector<std::string> explicit_keys;
+  bool is_explicit(std::string_view key) const;
+
+  TrainConfig();  // every field at its table default
+};
+
+// One row of the option table (read-only view for docs, help and tools).
+struct OptionInfo {
+  std::string key;            // "optim.learning_rate"
+  std::string type;           // "int", "uint", "float", "bool", "string", "choice", "buckets"
+  std::string default_value;  // as YAML text
+  std::string allowed;        // "gru | lstm", "> 0", "[0, 1]", "" when any value of the type
+  std::string help;
+};
+const std::vector<OptionInfo>& config_options();
+
+// Loading. `source` names where the text came from, for error messages.
+TrainConfig config_from_yaml_file(const std::string& path);
+TrainConfig config_from_yaml_text(const std::string& text, const std::string& source = "<yaml>");
+void config_merge_yaml_text(TrainConfig& cfg, const std::string& text, const std::string& source);
+// `key.sub=value`; the value is read as YAML (so `data.buckets=[[5,10],[10,15]]` works).
+void config_apply_override(TrainConfig& cfg, std::string_view assignment);
+void config_apply_overrides(TrainConfig& cfg, const std::vector<std::string>& assignments);
+// Cross-field checks (single fields are checked as they are set). Throws s2s::Error.
+void config_validate(const TrainConfig& cfg);
+
+// Every option, grouped by section, in table order; config_from_yaml_text(dump) == cfg.
+std::string config_to_yaml(const TrainConfig& cfg);
+// The Markdown table of docs/config.md (between its generated-region markers).
+std::string config_markdown_table();
+bool config_equal(const TrainConfig& a, const TrainConfig& b);  // every option (not explicit_keys)
+
+// Names of the choice values ("gru"), for logs.
+std::string_view to_string(CellType v);
+std::string_view to_string(SamplerMode v);
+std::string_view to_string(OptimizerKind v);
+std::string_view to_string(DecayPolicy v);
+std::string_view to_string(EvalMode v);
+std::string_view to_string(NanPolicy v);
+std::string_view to_string(ReducerKind v);
+
+}  // namespace s2s::train

@@ -1,0 +1,197 @@
+// Tests of the typed config: defaults against translate's (spec §8, listed here by hand), YAML and
+// --set parsing, error messages (key, bad value, allowed values, did-you-mean), dump round trip,
+// and that docs/config.md holds the table generated from the option table.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "s2s/core/error.h"
+#include "s2s/train/config.h"
+
+using namespace s2s;
+using namespace s2s::train;
+using ::testing::HasSubstr;
+
+namespace {
+
+std::string source_dir() {
+  if (const char* d = std::getenv("S2S_SOURCE_DIR")) return d;
+  const std::string here = __FILE__;  // <root>/tests/unit/train/test_config.cpp
+  return here.substr(0, here.rfind("/tests/unit/train/"));
+}
+
+std::string error_of(auto&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST(Config, DefaultsAreTranslateTutorial) {
+  TrainConfig c;
+  EXPECT_EQ(c.model.cell, CellType::Gru);
+  EXPECT_EQ(c.model.size, 1024);
+  EXPECT_EQ(c.model.num_layers, 3);
+  EXPECT_EQ(c.model.effective_embedding_size(), 1024);
+  EXPECT_EQ(c.model.num_heads, 1);
+  EXPECT_TRUE(c.model.attention);
+  EXPECT_EQ(c.model.num_samples, 512);
+  EXPECT_EQ(c.model.dtype, DType::F32);
+  EXPECT_EQ(c.optim.optimizer, OptimizerKind::Sgd);
+  EXPECT_DOUBLE_EQ(c.optim.learning_rate, 0.5);
+  EXPECT_DOUBLE_EQ(c.optim.learning_rate_decay_factor, 0.99);
+  EXPECT_EQ(c.optim.decay, DecayPolicy::Plateau);
+  EXPECT_DOUBLE_EQ(c.optim.max_gradient_norm, 5.0);
+  EXPECT_EQ(c.optim.warmup_steps, 0);
+  EXPECT_EQ(c.train.batch_size, 64);
+  EXPECT_EQ(c.train.steps_per_checkpoint, 200);
+  EXPECT_EQ(c.train.keep_checkpoints, 5);
+  EXPECT_EQ(c.data.max_train_data_size, 0);
+  const std::vector<Bucket> translate_buckets = {{5, 10}, {10, 15}, {20, 25}, {40, 50}};
+  EXPECT_EQ(c.data.buckets, translate_buckets);
+  EXPECT_TRUE(c.explicit_keys.empty());
+  EXPECT_NO_THROW(config_validate(c));
+}
+
+TEST(Config, SampledSoftmaxRule) {
+  TrainConfig c;
+  EXPECT_TRUE(c.model.use_sampled_softmax(40000));
+  EXPECT_FALSE(c.model.use_sampled_softmax(512));  // num_samples must be < vocabulary
+  c.model.num_samples = 0;
+  EXPECT_FALSE(c.model.use_sampled_softmax(40000));
+}
+
+TEST(Config, TranslateYamlHasTutorialValues) {
+  TrainConfig c = config_from_yaml_file(source_dir() + "/configs/translate.yaml");
+  EXPECT_EQ(c.model.size, 1024);
+  EXPECT_EQ(c.model.num_layers, 3);
+  EXPECT_EQ(c.model.source_vocab_size, 40000);
+  EXPECT_EQ(c.model.target_vocab_size, 40000);
+  EXPECT_EQ(c.model.num_samples, 512);
+  EXPECT_EQ(c.train.batch_size, 64);
+  EXPECT_DOUBLE_EQ(c.optim.learning_rate, 0.5);
+  EXPECT_DOUBLE_EQ(c.optim.learning_rate_decay_factor, 0.99);
+  EXPECT_DOUBLE_EQ(c.optim.max_gradient_norm, 5.0);
+  EXPECT_EQ(c.train.steps_per_checkpoint, 200);
+  EXPECT_TRUE(c.is_explicit("model.size"));
+}
+
+TEST(Config, YamlAndOverrides) {
+  TrainConfig c = config_from_yaml_text(
+      "model:\n  cell: lstm\n  size: 32\noptim:\n  optimizer: adam\n  learning_rate: 1e-3\n");
+  EXPECT_EQ(c.model.cell, CellType::Lstm);
+  EXPECT_EQ(c.model.size, 32);
+  EXPECT_EQ(c.model.effective_embedding_size(), 32);
+  EXPECT_EQ(c.optim.optimizer, OptimizerKind::Adam);
+  EXPECT_DOUBLE_EQ(c.optim.learning_rate, 1e-3);
+  config_apply_overrides(c, {"data.buckets=[[3, 3], [6, 6]]", "model.embedding_size=16",
+                             "train.nan_policy=skip", "model.attention=false"});
+  EXPECT_EQ(c.data.buckets, (std::vector<Bucket>{{3, 3}, {6, 6}}));
+  EXPECT_EQ(c.model.effective_embedding_size(), 16);
+  EXPECT_EQ(c.train.nan_policy, NanPolicy::Skip);
+  EXPECT_FALSE(c.model.attention);
+  EXPECT_TRUE(c.is_explicit("data.buckets"));
+  EXPECT_FALSE(c.is_explicit("model.num_layers"));
+}
+
+TEST(Config, UnknownKeysSuggestTheNearest) {
+  auto e1 = error_of([] { config_from_yaml_text("optim:\n  learnig_rate: 0.1\n", "x.yaml"); });
+  EXPECT_THAT(e1, HasSubstr("x.yaml:2"));
+  EXPECT_THAT(e1, HasSubstr("unknown key 'optim.learnig_rate'"));
+  EXPECT_THAT(e1, HasSubstr("did you mean 'optim.learning_rate'"));
+  auto e2 = error_of([] { config_from_yaml_text("learning_rate: 0.1\n"); });
+  EXPECT_THAT(e2, HasSubstr("did you mean 'optim.learning_rate'"));
+  auto e3 = error_of([] { config_from_yaml_text("modle:\n  size: 3\n"); });
+  EXPECT_THAT(e3, HasSubstr("did you mean 'model'"));
+  TrainConfig c;
+  auto e4 = error_of([&] { config_apply_override(c, "train.batchsize=3"); });
+  EXPECT_THAT(e4, HasSubstr("--set train.batchsize=3"));
+  EXPECT_THAT(e4, HasSubstr("did you mean 'train.batch_size'"));
+}
+
+TEST(Config, BadValuesNameKeyValueAndAllowed) {
+  TrainConfig c;
+  auto e1 = error_of([&] { config_apply_override(c, "model.cell=rnn"); });
+  EXPECT_THAT(e1, HasSubstr("model.cell = 'rnn'"));
+  EXPECT_THAT(e1, HasSubstr("gru | lstm"));
+  auto e2 = error_of([&] { config_apply_override(c, "optim.learning_rate=-1"); });
+  EXPECT_THAT(e2, HasSubstr("optim.learning_rate = '-1'"));
+  EXPECT_THAT(e2, HasSubstr("> 0"));
+  auto e3 = error_of([&] { config_apply_override(c, "train.batch_size=1.5"); });
+  EXPECT_THAT(e3, HasSubstr("an int >= 1"));
+  auto e4 = error_of([&] { config_apply_override(c, "model.input_keep_prob=0"); });
+  EXPECT_THAT(e4, HasSubstr("(0, 1]"));
+  auto e5 = error_of([&] { config_apply_override(c, "data.buckets=[[5, 10], [0, 3]]"); });
+  EXPECT_THAT(e5, HasSubstr("data.buckets"));
+  auto e6 = error_of([] { config_from_yaml_text("model:\n  size: big\n", "f.yaml"); });
+  EXPECT_THAT(e6, HasSubstr("f.yaml:2"));
+  EXPECT_THAT(e6, HasSubstr("model.size = 'big'"));
+  auto e7 = error_of([] { config_from_yaml_text("model: [1, 2]\n"); });
+  EXPECT_THAT(e7, HasSubstr("section 'model' must be a map"));
+  auto e8 = error_of([] { config_from_yaml_text("model:\n  size: [1\n"); });
+  EXPECT_THAT(e8, HasSubstr("not valid YAML"));
+}
+
+TEST(Config, CrossFieldValidation) {
+  TrainConfig c;
+  auto e1 = error_of([&] { config_apply_overrides(c, {"data.buckets=[[10, 15], [5, 10]]"}); });
+  EXPECT_THAT(e1, HasSubstr("ascending"));
+  TrainConfig d;
+  auto e2 = error_of([&] { config_apply_overrides(d, {"model.device=cuda", "model.dtype=float64"}); });
+  EXPECT_THAT(e2, HasSubstr("model.dtype = float64"));
+  TrainConfig f;
+  auto e3 = error_of([&] { config_apply_overrides(f, {"dist.reducer=nccl"}); });
+  EXPECT_THAT(e3, HasSubstr("dist.reducer = nccl"));
+}
+
+TEST(Config, DumpRoundTrips) {
+  TrainConfig c;
+  config_apply_overrides(c, {"model.cell=lstm", "optim.adam_epsilon=1e-7", "optim.momentum=0.95",
+                             "data.dataset=/data/wmt fr-en.h5", "train.seed=18446744073709551615",
+                             "data.buckets=[[2, 4]]", "train.train_dir='yes'"});
+  const std::string yaml = config_to_yaml(c);
+  TrainConfig back = config_from_yaml_text(yaml, "dump");
+  EXPECT_TRUE(config_equal(c, back)) << yaml;
+  EXPECT_EQ(back.train.train_dir, "yes");
+  EXPECT_EQ(back.train.seed, 18446744073709551615ull);
+  EXPECT_EQ(back.optim.adam_epsilon, 1e-7);
+  EXPECT_EQ(back.optim.learning_rate_decay_factor, 0.99);  // exact, not 0.98999...
+  EXPECT_THAT(yaml, HasSubstr("learning_rate_decay_factor: 0.99\n"));
+  TrainConfig other;
+  EXPECT_FALSE(config_equal(c, other));
+}
+
+TEST(Config, DocMatchesTable) {
+  const std::string path = source_dir() + "/docs/config.md";
+  const std::string begin = "<!-- BEGIN GENERATED: config_markdown_table() -->\n";
+  const std::string end = "<!-- END GENERATED -->";
+  std::string doc = read_file(path);
+  auto b = doc.find(begin);
+  auto e = doc.find(end);
+  ASSERT_NE(b, std::string::npos) << path << " lacks the marker " << begin;
+  ASSERT_NE(e, std::string::npos) << path << " lacks the marker " << end;
+  const std::string generated = config_markdown_table();
+  const std::string current = doc.substr(b + begin.size(), e - b - begin.size());
+  if (current != generated && std::getenv("S2S_UPDATE_DOCS") != nullptr) {
+    doc.replace(b + begin.size(), e - b - begin.size(), generated);
+    std::ofstream(path) << doc;
+    return;
+  }
+  EXPECT_EQ(current, generated)
+      << "docs/config.md is out of date; regenerate with S2S_UPDATE_DOCS=1 s2s_test_train "
+         "--gtest_filter=Config.DocMatchesTable";
+}
