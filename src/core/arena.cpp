@@ -28,8 +28,10 @@ void* Arena::allocate(std::size_t bytes, std::size_t align) {
     auto base = reinterpret_cast<std::uintptr_t>(last.data.get());
     std::size_t start = align_up(base + used_in_last_, align) - base;
     if (start + bytes <= last.size) {
+      // Count the alignment padding too: reset() sizes the kept block from the peak, which must
+      // be what the step consumed, not just what it asked for.
+      in_use_ += start + bytes - used_in_last_;
       used_in_last_ = start + bytes;
-      in_use_ += bytes;
       peak_ = std::max(peak_, in_use_);
       return last.data.get() + start;
     }

@@ -49,7 +49,7 @@ double PhiloxStream::normal() {
 }
 
 std::uint64_t stable_hash(const char* data, std::size_t size) {
-  std::uint64_t h = 1469598103934665603ull;
+  std::uint64_t h = 14695981039346656037ull;  // FNV-1a 64 offset basis (0xcbf29ce484222325)
   for (std::size_t i = 0; i < size; ++i) {
     h ^= static_cast<unsigned char>(data[i]);
     h *= 1099511628211ull;

@@ -1,0 +1,99 @@
+#pragma once
+// Owns: every numerical tolerance and statistical bound the unit tests use, each with the
+// derivation that justifies it. Tests never hard-code a tolerance; they name one from here.
+//
+// Notation: u32 = 2^-24 and u64 = 2^-53 are the unit round-offs of float32 and float64
+// (half of numeric_limits::epsilon()); n, K are the lengths of the sums involved.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace s2s::test::tol {
+
+inline constexpr double kU32 = std::numeric_limits<float>::epsilon() / 2;   // 5.96e-8
+inline constexpr double kU64 = std::numeric_limits<double>::epsilon() / 2;  // 1.11e-16
+
+// The classic bound for a length-n floating-point sum or dot product (Higham, "Accuracy and
+// Stability of Numerical Algorithms", §3.1): |fl(Σ x_i y_i) − Σ x_i y_i| ≤ γ_n Σ|x_i y_i| with
+// γ_n = n u / (1 − n u). Any summation order (blocked BLAS kernels, FMA) satisfies it.
+inline double gamma(std::int64_t n, double u) {
+  const double nu = static_cast<double>(n) * u;
+  return nu / (1.0 - nu);
+}
+
+// ---- GEMM ------------------------------------------------------------------------------------
+// C = α op(A) op(B) + β C0 element by element: a K-term dot product (γ_K), the scaling by α and the
+// addition of β C0 (two more roundings), so
+//   |C − C_exact| ≤ γ_{K+2} (|α| Σ_k |a_ik b_kj| + |β C0_ij|).
+// The reference is computed in long double (u ≈ 5.4e-20), whose own error is negligible.
+inline double gemm_bound(std::int64_t k, double u, double abs_dot, double abs_beta_c0) {
+  return gamma(k + 2, u) * (abs_dot + abs_beta_c0) + std::numeric_limits<double>::min();
+}
+
+// ---- Softmax family ----------------------------------------------------------------------------
+// softmax: each exp has ≤ 1 ulp error after the max is subtracted (the subtraction is exact
+// when both operands are within a factor 2, otherwise ≤ 1/2 ulp of the difference, which exp
+// amplifies by at most |x_j − m| ≤ the logit spread, kept ≤ 30 in the tests); the row sum adds
+// γ_n relative error, the division 1/2 ulp. Relative error ≤ (n + 4 + spread) u; we allow
+// 2× that.
+inline double softmax_rel_tol(std::int64_t n, double u, double spread) {
+  return 2.0 * (static_cast<double>(n) + 4.0 + spread) * u;
+}
+// log_softmax and cross-entropy, y = x − m − log Σ exp(x − m): absolute error ≤ u |x| (the
+// subtractions) + u |m| + the relative error of the sum (n u, becoming absolute after log) +
+// a few ulps of log. With M = max |x| over the row: ≤ (3 M + n + 4) u; we allow 2× that.
+inline double log_softmax_abs_tol(std::int64_t n, double u, double max_abs_logit) {
+  return 2.0 * (3.0 * max_abs_logit + static_cast<double>(n) + 4.0) * u;
+}
+
+// ---- Finite-difference gradient check (support/gradcheck.h) -----------------------------------
+// J(x) = Σ_i out_i(x) R_i in float64 with a random probe R ∈ U(−1, 1); numeric dJ/dx_j =
+// (J(x + h e_j) − J(x − h e_j)) / (2h).
+//  * Truncation: the central difference errs by h² |J'''| / 6 ≈ 1.7e-13 |J'''| for h = 1e-6,
+//    far below the relative tolerance for the smooth ops and inputs used (|J'''| = O(10)).
+//  * Rounding: each output is computed with relative error c·u64 (c = a few ulps for elementwise
+//    ops, ≲ √K for K-term dot products, ≲ n for row sums), so the difference J+ − J− carries an
+//    absolute error ≲ c u64 S_j with S_j = Σ_i |R_i| (|out+_i| + |out−_i|) summed over the outputs
+//    that x_j changes (the others are recomputed bit-identically and cancel exactly; J itself is
+//    summed in long double). Divided by 2h this is the noise floor c u64 S_j / (2h); with
+//    S_j ~ 10..100 and c ≤ kGradCheckRoundingSafety = 64 it stays ≤ ~1e-6, well below what a
+//    wrong backward rule produces (a wrong factor, a transposed index, a missing term: O(|g|)).
+//  * On top of the floor, a relative tolerance of 1e-7 on max(|analytic|, |numeric|) and a tiny
+//    absolute floor of 1e-10 for gradients that are exactly zero.
+inline constexpr double kGradCheckStep = 1e-6;
+inline constexpr double kGradCheckRelTol = 1e-7;
+inline constexpr double kGradCheckAbsFloor = 1e-10;
+inline constexpr double kGradCheckRoundingSafety = 64.0;
+// Inputs next to a kink (relu at 0, clip at its bounds) are moved at least this far from it, so
+// x ± h never straddles the kink: 1000 h.
+inline constexpr double kKinkMargin = 1e-3;
+
+// ---- Exact-by-construction checks --------------------------------------------------------------
+// Copies, gathers and additions of two float values are exact or correctly rounded once; tests
+// of pure data movement compare with 0 tolerance, and single-rounding ops with one ulp.
+inline constexpr double kExact = 0.0;
+
+// ---- Statistics (initialisers, RNG) ------------------------------------------------------------
+// Sample means are compared with their expectation within kSigmas standard errors. The tests
+// use fixed seeds (so they are deterministic), and a 6σ bound would be exceeded by a correct
+// implementation with probability ~2e-9 per check for a fresh seed: any failure means a real
+// bias, not bad luck.
+inline constexpr double kSigmas = 6.0;
+// For X ~ U(−L, L): Var X = L²/3; X² has mean L²/3 and variance E X⁴ − (E X²)² = L⁴/5 − L⁴/9
+// = 4L⁴/45. So over N samples: sd(mean X) = L/√(3N), sd(mean X²) = L² √(4/45) / √N.
+inline double uniform_mean_bound(double limit, std::int64_t n) {
+  return kSigmas * limit / std::sqrt(3.0 * static_cast<double>(n));
+}
+inline double uniform_second_moment_bound(double limit, std::int64_t n) {
+  return kSigmas * limit * limit * std::sqrt(4.0 / 45.0) / std::sqrt(static_cast<double>(n));
+}
+// Chi-square critical value for `dof` degrees of freedom at upper-tail probability 1e-6, by the
+// Wilson–Hilferty approximation χ² ≈ k (1 − 2/(9k) + z √(2/(9k)))³ with z = 4.7534 (the 1e-6
+// normal quantile); accurate to ~1% for k ≥ 5 (e.g. k = 9: 45.9, tables 45.97).
+inline double chi_square_critical_1e6(int dof) {
+  const double k = dof, z = 4.7534;
+  const double t = 1.0 - 2.0 / (9.0 * k) + z * std::sqrt(2.0 / (9.0 * k));
+  return k * t * t * t;
+}
+
+}  // namespace s2s::test::tol
