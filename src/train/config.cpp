@@ -61,7 +61,7 @@ std::string did_you_mean(const std::string& key) {
 
 [[noreturn]] void unknown_key(const std::string& where, const std::string& key, const YAML::Mark& mark) {
   std::string at = where;
-  if (mark.line >= 0) at += ":" + std::to_string(mark.line + 1);
+  if (mark.line >= 0) at.append(1, ':').append(std::to_string(mark.line + 1));
   S2S_FAIL("config ", at, ": unknown key '", key, "'", did_you_mean(key));
 }
 

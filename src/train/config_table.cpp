@@ -82,7 +82,7 @@ Range between(double lo, double hi, bool lo_open = false, bool hi_open = false) 
       + std::string(node.IsSequence() ? "sequence" : "map") + ")";
   std::string at = where;
   if (node.Mark().line >= 0 && where.find('=') == std::string::npos)
-    at += ":" + std::to_string(node.Mark().line + 1);
+    at.append(1, ':').append(std::to_string(node.Mark().line + 1));
   S2S_FAIL("config ", at, ": ", key, " = ", shown, ": expected ", expected);
 }
 

@@ -1,0 +1,103 @@
+#pragma once
+// Owns: the optimizers (SGD as in translate, TF's MomentumOptimizer and AdamOptimizer) over a list
+// of named parameters, and their state under TF's names so checkpoints hold it:
+//   slots "<param>/Momentum" (momentum), "<param>/Adam" (m) and "<param>/Adam_1" (v), and Adam's
+//   non-slot scalars "beta1_power" and "beta2_power" (beta^t after t updates, kept as running
+//   products in the parameters' dtype, as TF does).
+// Does not own: clipping (clip.h) or the learning rate (lr_schedule.h): step() takes the already
+// clipped gradients and this step's learning rate. The element loops are in update_rules.h.
+// Known difference: TF applies sparse (IndexedSlices) momentum updates to touched embedding rows
+// only; s2s gradients are dense, so untouched rows' momentum decays too (SGD and Adam agree).
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "s2s/core/tensor.h"
+#include "s2s/train/config.h"
+
+namespace s2s::train {
+
+// One trainable parameter: its TF name, its value and its gradient (same shape/dtype/device).
+struct ParamRef {
+  std::string name;
+  Tensor value;
+  Tensor grad;
+};
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  virtual OptimizerKind kind() const = 0;
+  virtual std::string_view tf_name() const = 0;  // "GradientDescent", "Momentum", "Adam"
+
+  // Creates the zero-initialised state for `params` (step() does it on first use). The parameter
+  // set is fixed from then on: step() checks it gets the same names in the same order.
+  void init(std::span<const ParamRef> params);
+  bool initialized() const { return initialized_; }
+  // One update with learning rate `lr` for every parameter.
+  void step(std::span<const ParamRef> params, double lr);
+  std::int64_t updates() const { return updates_; }
+
+  // State by TF name (tensors share storage with the optimizer). Empty before init().
+  const std::map<std::string, Tensor>& state() const { return state_; }
+  // Copies saved state in after init(): every expected name must be present with its shape and
+  // dtype, and no other name; `updates` is restored too. Errors name the missing/extra/bad entry.
+  void load_state(const std::map<std::string, Tensor>& saved, std::int64_t updates);
+
+ protected:
+  virtual void create_state(std::span<const ParamRef> params) = 0;
+  virtual void apply(std::span<const ParamRef> params, double lr) = 0;
+  Tensor& slot(const std::string& name);
+  std::map<std::string, Tensor> state_;
+
+ private:
+  std::vector<std::string> names_;
+  std::int64_t updates_ = 0;
+  bool initialized_ = false;
+};
+
+class SgdOptimizer final : public Optimizer {
+ public:
+  OptimizerKind kind() const override { return OptimizerKind::Sgd; }
+  std::string_view tf_name() const override { return "GradientDescent"; }
+
+ protected:
+  void create_state(std::span<const ParamRef>) override {}
+  void apply(std::span<const ParamRef> params, double lr) override;
+};
+
+class MomentumOptimizer final : public Optimizer {
+ public:
+  explicit MomentumOptimizer(double momentum) : momentum_(momentum) {}
+  OptimizerKind kind() const override { return OptimizerKind::Momentum; }
+  std::string_view tf_name() const override { return "Momentum"; }
+
+ protected:
+  void create_state(std::span<const ParamRef> params) override;
+  void apply(std::span<const ParamRef> params, double lr) override;
+
+ private:
+  double momentum_;
+};
+
+class AdamOptimizer final : public Optimizer {
+ public:
+  AdamOptimizer(double beta1, double beta2, double epsilon)
+      : beta1_(beta1), beta2_(beta2), epsilon_(epsilon) {}
+  OptimizerKind kind() const override { return OptimizerKind::Adam; }
+  std::string_view tf_name() const override { return "Adam"; }
+
+ protected:
+  void create_state(std::span<const ParamRef> params) override;
+  void apply(std::span<const ParamRef> params, double lr) override;
+
+ private:
+  double beta1_, beta2_, epsilon_;
+};
+
+std::unique_ptr<Optimizer> make_optimizer(const OptimConfig& cfg);
+
+}  // namespace s2s::train
