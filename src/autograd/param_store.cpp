@@ -17,6 +17,9 @@ std::string ParamStore::current_scope() const {
 }
 Reuse ParamStore::current_reuse() const { return frames_.empty() ? Reuse::No : frames_.back().reuse; }
 DType ParamStore::current_dtype() const { return frames_.empty() ? default_dtype_ : frames_.back().dtype; }
+std::optional<Initializer> ParamStore::current_initializer() const {
+  return frames_.empty() ? std::nullopt : frames_.back().init;  // nested scopes inherit it
+}
 
 Var ParamStore::get_variable(const std::string& name, const Shape& shape,
                              std::optional<Initializer> init, std::optional<DType> dtype) {

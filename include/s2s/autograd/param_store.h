@@ -36,6 +36,8 @@ class ParamStore {
   std::string current_scope() const;   // "a/b" (empty at the root)
   Reuse current_reuse() const;
   DType current_dtype() const;
+  // The innermost scope's initializer, if any scope set one (EmbeddingWrapper's precedence rule).
+  std::optional<Initializer> current_initializer() const;
 
   bool contains(const std::string& full_name) const;
   Var get(const std::string& full_name) const;      // throws naming the path

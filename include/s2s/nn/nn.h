@@ -1,0 +1,21 @@
+#pragma once
+// Owns: the umbrella include of the nn part (cells, linear, static_rnn, the 13 legacy_seq2seq
+// functions, losses, sampled softmax). See docs/nn.md.
+#include "s2s/nn/attention_decoder.h"
+#include "s2s/nn/basic_lstm_cell.h"
+#include "s2s/nn/basic_rnn_cell.h"
+#include "s2s/nn/dropout_wrapper.h"
+#include "s2s/nn/embedding_attention_seq2seq.h"
+#include "s2s/nn/embedding_seq2seq.h"
+#include "s2s/nn/embedding_wrapper.h"
+#include "s2s/nn/gru_cell.h"
+#include "s2s/nn/linear.h"
+#include "s2s/nn/losses.h"
+#include "s2s/nn/lstm_cell.h"
+#include "s2s/nn/model_with_buckets.h"
+#include "s2s/nn/multi_rnn_cell.h"
+#include "s2s/nn/one2many.h"
+#include "s2s/nn/projection_wrappers.h"
+#include "s2s/nn/rnn_seq2seq.h"
+#include "s2s/nn/sampled_softmax.h"
+#include "s2s/nn/static_rnn.h"
