@@ -25,8 +25,12 @@ void check_numel(const char* op, const Tensor& a, const Tensor& b) {
   S2S_CHECK(a.numel() == b.numel(), op, ": sizes differ: ", shape_str(a.shape()), " vs ",
             shape_str(b.shape()));
 }
-void check_ids(const char* op, const Tensor& ids) {
+void check_ids(const char* op, const Tensor& ids, const Tensor& ref) {
+  S2S_CHECK(ids.defined(), op, ": undefined ids/labels");
   S2S_CHECK(ids.dtype() == DType::I32, op, ": ids/labels must be int32, got ", dtype_name(ids.dtype()));
+  // A host index array handed to a device kernel would be dereferenced on the device.
+  S2S_CHECK(ids.device() == ref.device(), op, ": ids/labels on ", device_name(ids.device()),
+            ", operands on ", device_name(ref.device()));
 }
 
 // Runs cpu(T{}) for a CPU float tensor, or cuda() for a CUDA float32 one.
@@ -246,7 +250,7 @@ S2S_ROWWISE_BACKWARD(log_softmax_rows_backward)
 
 void softmax_xent_forward(Tensor& loss, const Tensor& logits, const Tensor& labels) {
   check_same("softmax_xent_forward", loss, {&logits});
-  check_ids("softmax_xent_forward", labels);
+  check_ids("softmax_xent_forward", labels, loss);
   const auto rows = leading(logits), cols = last_dim(logits);
   S2S_CHECK(loss.numel() == rows && labels.numel() == rows, "softmax_xent: ", rows,
             " rows of logits, ", labels.numel(), " labels, ", loss.numel(), " losses");
@@ -257,7 +261,7 @@ void softmax_xent_forward(Tensor& loss, const Tensor& logits, const Tensor& labe
 
 void softmax_xent_backward(Tensor& dlogits, const Tensor& logits, const Tensor& labels, const Tensor& dloss) {
   check_same("softmax_xent_backward", dlogits, {&logits, &dloss});
-  check_ids("softmax_xent_backward", labels);
+  check_ids("softmax_xent_backward", labels, dlogits);
   const auto rows = leading(logits), cols = last_dim(logits);
   S2S_CHECK(dloss.numel() == rows && labels.numel() == rows, "softmax_xent_backward: row count mismatch");
   dispatch("softmax_xent_backward", dlogits,
@@ -267,7 +271,7 @@ void softmax_xent_backward(Tensor& dlogits, const Tensor& logits, const Tensor& 
 
 void embedding_gather(Tensor& out, const Tensor& table, const Tensor& ids) {
   check_same("embedding_gather", out, {&table});
-  check_ids("embedding_gather", ids);
+  check_ids("embedding_gather", ids, out);
   S2S_CHECK(table.ndim() == 2, "embedding_gather: table must be 2-D, got ", shape_str(table.shape()));
   const auto n = ids.numel(), rows = table.dim(0), dim = table.dim(1);
   S2S_CHECK(out.numel() == n * dim, "embedding_gather: output ", shape_str(out.shape()), " for ", n, " ids of width ", dim);
@@ -278,7 +282,7 @@ void embedding_gather(Tensor& out, const Tensor& table, const Tensor& ids) {
 
 void embedding_scatter_add(Tensor& dtable, const Tensor& dout, const Tensor& ids) {
   check_same("embedding_scatter_add", dtable, {&dout});
-  check_ids("embedding_scatter_add", ids);
+  check_ids("embedding_scatter_add", ids, dtable);
   const auto n = ids.numel(), rows = dtable.dim(0), dim = dtable.dim(1);
   S2S_CHECK(dout.numel() == n * dim, "embedding_scatter_add: gradient size mismatch");
   dispatch("embedding_scatter_add", dtable,
@@ -324,7 +328,7 @@ double sum_squares(const Tensor& x) {
 }
 
 void argmax_rows(Tensor& idx, const Tensor& x) {
-  check_ids("argmax_rows", idx);
+  check_ids("argmax_rows", idx, x);
   const auto rows = leading(x), cols = last_dim(x);
   S2S_CHECK(idx.numel() == rows && idx.device() == x.device(), "argmax_rows: output size/device mismatch");
   dispatch("argmax_rows", x,

@@ -57,6 +57,8 @@ template <class T> void softmax_xent_forward(T* loss, const T* x, const std::int
 }
 template <class T> void softmax_xent_backward(T* dx, const T* x, const std::int32_t* labels, const T* dloss, std::int64_t rows, std::int64_t cols) {
   for (std::int64_t r = 0; r < rows; ++r) {
+    S2S_CHECK(labels[r] >= 0 && labels[r] < cols, "label ", labels[r], " of row ", r,
+              " is outside [0, ", cols, ")");  // checked here too: an out-of-range write otherwise
     const T* xr = x + r * cols;
     T lse = row_logsumexp(xr, cols);
     for (std::int64_t j = 0; j < cols; ++j) dx[r * cols + j] += dloss[r] * std::exp(xr[j] - lse);
