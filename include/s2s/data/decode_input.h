@@ -1,0 +1,38 @@
+#pragma once
+// Owns: translate's decode-time helpers (legacy_seq2seq.md §8 "Decode mode"):
+//  - sentence -> token ids (the dataset's tokenizer and digit normalisation, the source vocab);
+//  - the bucket: the first with I >= len (non-strict), else the last one with the warning
+//    "Sentence truncated", keeping only the LAST I tokens (translate's get_batch keeps the first I
+//    of the reversed input, i.e. the last I tokens, reversed);
+//  - the decode batch (B = 1, empty target: decoder [GO, PAD, ..]);
+//  - output ids -> text: cut at the first EOS (excluded), tokens joined by spaces, specials
+//    printed literally (_UNK).
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "s2s/data/batch.h"
+#include "s2s/data/buckets.h"
+#include "s2s/data/tokenizer.h"
+#include "s2s/data/vocabulary.h"
+
+namespace s2s::data {
+
+std::vector<std::int32_t> sentence_to_token_ids(std::string_view sentence, const Vocabulary& vocab,
+                                                const TokenizerOptions& tokenizer);
+
+struct DecodeInput {
+  int bucket = 0;
+  bool truncated = false;
+  std::vector<std::int32_t> source;  // what the encoder sees (the last I tokens when truncated)
+  std::string warning;               // "Sentence truncated: ..." when truncated, else empty
+};
+DecodeInput prepare_decode_input(std::span<const std::int32_t> ids, const std::vector<Bucket>& buckets);
+
+Batch make_decode_batch(const DecodeInput& input, const std::vector<Bucket>& buckets);
+
+std::string ids_to_text(std::span<const std::int32_t> ids, const Vocabulary& vocab);
+
+}  // namespace s2s::data

@@ -1,0 +1,50 @@
+// Owns: sentence -> ids, decode bucket choice and truncation, decode batch, ids -> text.
+#include "s2s/data/decode_input.h"
+
+#include <algorithm>
+
+namespace s2s::data {
+
+std::vector<std::int32_t> sentence_to_token_ids(std::string_view sentence, const Vocabulary& vocab,
+                                                const TokenizerOptions& tokenizer) {
+  Tokens tokens;
+  tokenize(sentence, tokenizer, tokens);
+  std::vector<std::int32_t> ids(tokens.size());
+  for (std::size_t i = 0; i < tokens.size(); ++i) ids[i] = vocab.id(tokens[i]);
+  return ids;
+}
+
+DecodeInput prepare_decode_input(std::span<const std::int32_t> ids, const std::vector<Bucket>& buckets) {
+  DecodeInput in;
+  DecodeBucket choice = decode_bucket(buckets, static_cast<std::int64_t>(ids.size()));
+  in.bucket = choice.bucket;
+  in.truncated = choice.truncated;
+  const auto I = static_cast<std::size_t>(buckets[static_cast<std::size_t>(choice.bucket)].encoder_size);
+  if (choice.truncated) {
+    in.source.assign(ids.end() - static_cast<std::ptrdiff_t>(I), ids.end());
+    in.warning = "Sentence truncated: " + std::to_string(ids.size()) + " tokens, the largest bucket takes " +
+                 std::to_string(I) + " (keeping the last " + std::to_string(I) + ")";
+  } else {
+    in.source.assign(ids.begin(), ids.end());
+  }
+  return in;
+}
+
+Batch make_decode_batch(const DecodeInput& input, const std::vector<Bucket>& buckets) {
+  BatchExample ex;
+  ex.source = input.source;
+  const Bucket& b = buckets[static_cast<std::size_t>(input.bucket)];
+  return make_batch(b, input.bucket, std::span<const BatchExample>(&ex, 1), 1, /*append_eos=*/false);
+}
+
+std::string ids_to_text(std::span<const std::int32_t> ids, const Vocabulary& vocab) {
+  auto end = std::find(ids.begin(), ids.end(), kEosId);
+  std::string out;
+  for (auto it = ids.begin(); it != end; ++it) {
+    if (it != ids.begin()) out += ' ';
+    out += vocab.token(*it);
+  }
+  return out;
+}
+
+}  // namespace s2s::data
