@@ -1,0 +1,123 @@
+#pragma once
+// Owns: the GradientReducer interface (average the gradients of all ranks, overlapped with
+// backward), its options and statistics, and the factory by name ("mpi", "nccl").
+//
+// Use per training step:
+//   reducer->prepare(grads);                          // once: every parameter's gradient buffer
+//   tape.backward(loss, [&](const ag::Var& p) { reducer->ready(p.grad()); });
+//   ReduceStats s = reducer->finish();                // grads now hold the average over ranks
+// ready() copies the gradient into the current fusion bucket (one open bucket per dtype, fixed
+// capacity `bucket_bytes`; a tensor larger than the space left is split across buckets) and
+// launches each bucket's all-reduce as soon as it is full, so communication runs while backward
+// continues. finish() packs the gradients that never became ready (unused parameters: their
+// current buffer contents, normally zero) in prepare() order, launches the partial buckets, waits
+// with the World's deadline, unpacks and divides by the world size.
+//
+// Invariants: every rank prepares the same list (count, shapes, dtypes: checked collectively in
+// prepare) and marks gradients ready in the same order (same graph on every rank; checked in
+// finish() when ReducerOptions::verify_order). The gradient buffers must stay allocated and
+// unmodified between ready() and finish().
+//
+// This header is free of MPI and CUDA so the CUDA reducer (src/dist/nccl/) can implement it.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "s2s/core/tensor.h"
+
+namespace s2s::dist {
+
+class World;
+
+struct ReducerOptions {
+  std::size_t bucket_bytes = 8u << 20;  // fusion bucket capacity (rounded down to a multiple of 8)
+  bool verify_order = true;  // finish(): one extra 16-byte all-reduce checking the ready order
+  // NCCL only: the cudaStream_t the gradients are produced on (nullptr = the legacy default
+  // stream). Packing is ordered after it and unpacking is enqueued on it.
+  void* cuda_stream = nullptr;
+};
+
+// Statistics of one step (finish() returns them) or of all steps so far (totals()).
+struct ReduceStats {
+  std::size_t steps = 0;
+  std::size_t buckets = 0;                 // all-reduces launched
+  std::size_t bytes = 0;                   // gradient bytes reduced (per rank)
+  std::size_t bucket_bytes_min = 0;        // smallest / largest bucket actually sent
+  std::size_t bucket_bytes_max = 0;
+  std::size_t buckets_during_backward = 0; // launched by ready(), i.e. before finish() was called
+  double backward_s = 0;  // first ready() -> finish() entry (backward time seen by the reducer)
+  double pack_s = 0;      // copying gradients into buckets (host time)
+  double comm_s = 0;      // first launch -> last all-reduce complete
+  double wait_s = 0;      // time finish() blocked for communication (the exposed part of comm_s)
+  double unpack_s = 0;    // copying back and dividing by the world size (host time)
+
+  // Fraction of communication time hidden behind backward: 1 - wait_s / comm_s (1 when there
+  // was nothing to wait for, 0 when no bucket left before finish()).
+  double hidden_fraction() const {
+    if (comm_s <= 0) return buckets_during_backward > 0 ? 1.0 : 0.0;
+    return std::clamp(1.0 - wait_s / comm_s, 0.0, 1.0);
+  }
+  double mean_bucket_bytes() const { return buckets ? double(bytes) / double(buckets) : 0.0; }
+  std::string summary() const {  // one line for logs
+    char line[320];
+    std::snprintf(line, sizeof(line),
+                  "%zu step(s), %zu bucket(s) (%zu during backward), %.3f MB, bucket %zu..%zu B; "
+                  "backward %.3f ms, comm %.3f ms, exposed wait %.3f ms, hidden %.0f%%, "
+                  "pack %.3f ms, unpack %.3f ms",
+                  steps, buckets, buckets_during_backward, bytes / 1e6, bucket_bytes_min,
+                  bucket_bytes_max, backward_s * 1e3, comm_s * 1e3, wait_s * 1e3,
+                  hidden_fraction() * 100, pack_s * 1e3, unpack_s * 1e3);
+    return line;
+  }
+  void accumulate(const ReduceStats& s) {
+    if (s.buckets > 0) {
+      bucket_bytes_min = buckets ? std::min(bucket_bytes_min, s.bucket_bytes_min) : s.bucket_bytes_min;
+      bucket_bytes_max = std::max(bucket_bytes_max, s.bucket_bytes_max);
+    }
+    steps += s.steps;
+    buckets += s.buckets;
+    bytes += s.bytes;
+    buckets_during_backward += s.buckets_during_backward;
+    backward_s += s.backward_s;
+    pack_s += s.pack_s;
+    comm_s += s.comm_s;
+    wait_s += s.wait_s;
+    unpack_s += s.unpack_s;
+  }
+};
+
+class GradientReducer {
+ public:
+  virtual ~GradientReducer() = default;
+
+  virtual std::string_view name() const = 0;  // "mpi", "nccl"
+  virtual int world_size() const = 0;
+
+  // Registers the gradient buffers (all defined, floating point, on the reducer's device).
+  // Collective: checks that every rank passes the same count, shapes and dtypes.
+  virtual void prepare(std::vector<Tensor> grads) = 0;
+  // Gradient `index` (position in prepare()) is final. Starts a step on the first call after
+  // finish(); marking one gradient twice in a step is an error.
+  virtual void ready(std::size_t index) = 0;
+  // The same, identifying the gradient by its buffer (the Tensor passed to prepare, or one that
+  // shares its data pointer, e.g. Var::grad()).
+  virtual void ready(const Tensor& grad) = 0;
+  // Completes the step: every prepared gradient now holds the average over all ranks.
+  virtual ReduceStats finish() = 0;
+
+  virtual const ReduceStats& totals() const = 0;
+};
+
+// Creates a reducer by name: "mpi" (host buffers, MPI_Iallreduce) or "nccl" (CUDA buffers,
+// ncclAllReduce on a dedicated stream; throws if s2s was built without CUDA). `world` must
+// outlive the reducer.
+std::unique_ptr<GradientReducer> make_reducer(std::string_view name, World& world,
+                                              const ReducerOptions& options = {});
+bool nccl_reducer_available();  // built with CUDA and NCCL
+
+}  // namespace s2s::dist
