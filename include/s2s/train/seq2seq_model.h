@@ -1,0 +1,74 @@
+#pragma once
+// Owns: the translate tutorial's model (seq2seq_model.py) on top of the seed API: a GRU or LSTM
+// cell × num_layers (optionally dropout-wrapped), embedding_attention_seq2seq (or
+// embedding_rnn_seq2seq), the output projection proj_w [V, size] / proj_b [V] with sampled
+// softmax when 0 < num_samples < V (else a full softmax through OutputProjectionWrapper), and the
+// per-bucket loss of model_with_buckets. All buckets share every variable.
+// Does not own: batching (data/), the update (optimizer), the loop (trainer).
+// Variables are created on the first forward (eager tape); create_variables() runs a one-example
+// forward of the smallest bucket off the tape so that every parameter exists, in a fixed order,
+// before a checkpoint is loaded or rank 0's values are broadcast.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "s2s/autograd/param_store.h"
+#include "s2s/core/philox.h"
+#include "s2s/train/config.h"
+
+namespace s2s::train {
+
+// One bucket's batch in translate's get_batch layout, time-major.
+struct Seq2SeqBatch {
+  std::size_t bucket = 0;
+  Tensor encoder_inputs;  // int32 [I, B]: reversed, left-padded source
+  Tensor decoder_inputs;  // int32 [O, B]: GO, target, EOS, PAD…
+  Tensor targets;         // int32 [O, B]: decoder_inputs shifted by one (last row PAD)
+  Tensor weights;         // float [O, B]: 1 where the target is a real token
+  std::int64_t batch_size() const { return encoder_inputs.dim(1); }
+};
+
+enum class ForwardMode {
+  Train,        // dropout on; sampled softmax when configured (translate's training graph)
+  EvalSampled,  // translate's eval: teacher forcing, the training loss (sampled), no dropout
+  EvalFull,     // teacher forcing, full-softmax loss, no dropout (s2s's dev perplexity)
+  Decode,       // feed_previous (greedy, in-graph argmax), outputs projected to logits
+};
+
+struct ForwardResult {
+  ag::Var loss;                 // scalar: sequence_loss (mean over examples of per-example CE)
+  std::vector<ag::Var> logits;  // Decode / EvalFull: [B, V] per decoder step
+};
+
+class Seq2SeqModel {
+ public:
+  Seq2SeqModel(const ModelConfig& config, std::int64_t source_vocab, std::int64_t target_vocab,
+               std::vector<Bucket> buckets, std::uint64_t seed);
+
+  ForwardResult forward(const Seq2SeqBatch& batch, ForwardMode mode);
+  void create_variables();
+
+  ag::ParamStore& params() { return *store_; }
+  const std::vector<Bucket>& buckets() const { return buckets_; }
+  bool sampled_softmax() const { return sampled_; }
+  std::int64_t source_vocab() const { return source_vocab_; }
+  std::int64_t target_vocab() const { return target_vocab_; }
+  // RNG streams owned by the model (checkpointed by name): the softmax sampler.
+  PhiloxStream& sampler_rng() { return sampler_rng_; }
+  std::uint64_t dropout_counter() const;
+  void set_dropout_counter(std::uint64_t c);
+  // FLOPs of one training step of `bucket` with batch B (matrix products only; for napkin math).
+  double step_flops(std::size_t bucket, std::int64_t batch) const;
+
+ private:
+  struct Impl;
+  ModelConfig config_;
+  std::int64_t source_vocab_, target_vocab_;
+  std::vector<Bucket> buckets_;
+  bool sampled_;
+  std::unique_ptr<ag::ParamStore> store_;
+  PhiloxStream sampler_rng_;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace s2s::train
