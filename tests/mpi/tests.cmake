@@ -51,3 +51,10 @@ add_test(NAME dist_hang_probe_healthy_np2
 set_tests_properties(dist_hang_probe_healthy_np2 PROPERTIES
                      ENVIRONMENT "${S2S_TEST_ENV};S2S_DIST_TIMEOUT_S=3" PROCESSORS 2
                      LABELS "mpi;dist" TIMEOUT 60 PASS_REGULAR_EXPRESSION "all-reduce complete on 2")
+
+if(S2S_WITH_CUDA AND TARGET s2s_dist_nccl)
+  add_executable(s2s_test_dist_nccl_gpu ${_dmpi}/gpu_nccl_reducer_test.cpp)
+  target_link_libraries(s2s_test_dist_nccl_gpu PRIVATE s2s_dist_nccl GTest::gtest_main)
+  gtest_discover_tests(s2s_test_dist_nccl_gpu DISCOVERY_TIMEOUT 60
+                       PROPERTIES LABELS gpu)
+endif()
