@@ -270,9 +270,19 @@ def to_torch_inputs(inputs):
     return I
 
 
-def evaluate(function, kw, inputs, params, probes=None, frozen=None, grads=True, init=None):
-    """Runs one call in float64.  `params` None = create mode with `init`.
+def evaluate(function, kw, inputs, params, probes=None, frozen=None, grads=True, init=None, dtype=torch.float64):
+    """Runs one call (float64 unless `dtype` says otherwise: the float32 simulation of --check).
+    `params` None = create mode with `init`.
     Returns (expected np dict, grads np dict (params/..., inputs/...), J, store)."""
+    saved = R.DT
+    R.DT = dtype
+    try:
+        return _evaluate(function, kw, inputs, params, probes, frozen, grads, init)
+    finally:
+        R.DT = saved
+
+
+def _evaluate(function, kw, inputs, params, probes, frozen, grads, init):
     S = R.Store(init=init, fixed=params, frozen=frozen)
     I = to_torch_inputs(inputs)
     with torch.enable_grad():
@@ -281,7 +291,7 @@ def evaluate(function, kw, inputs, params, probes=None, frozen=None, grads=True,
             unused = sorted(set(params) - set(S.vars))
             if unused:
                 raise KeyError("parameters not used by the call: %s" % unused)
-        exp_np = {k: v.detach().numpy().copy() for k, v in exp.items()}
+        exp_np = {k: v.detach().numpy().astype(np.float64) for k, v in exp.items()}
         J = None
         g = {}
         if probes is not None:
@@ -293,7 +303,7 @@ def evaluate(function, kw, inputs, params, probes=None, frozen=None, grads=True,
                 gs = torch.autograd.grad(J, leaves, allow_unused=True)
                 for n, leaf, gr in zip(["params/" + x for x in names] + ["inputs/" + x for x in in_names],
                                        leaves, gs):
-                    g[n] = (torch.zeros_like(leaf) if gr is None else gr).detach().numpy().copy()
+                    g[n] = (torch.zeros_like(leaf) if gr is None else gr).detach().numpy().astype(np.float64)
     return exp_np, g, (None if J is None else float(J.detach())), S
 
 
@@ -837,10 +847,38 @@ def seed_for(name, attempt):
     return [zlib.crc32(name.encode("utf-8")), attempt]
 
 
+PARAM_SCALE = 1.0      # every parameter U(-PARAM_SCALE, PARAM_SCALE)
+F32_SIM_LIMIT = 1e-5   # see generate(): the harness tolerance for float32 is 1e-4
+
+
 def param_init(rng):
     def init(name, shape):
-        return rng.uniform(-0.5, 0.5, size=shape)
+        return rng.uniform(-PARAM_SCALE, PARAM_SCALE, size=shape)
     return init
+
+
+def harness_error(got, ref):
+    """The harness metric: max |got - ref| relative to max |ref| (absolute if ref is all zero)."""
+    got = np.asarray(got, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    if ref.size == 0:
+        return 0.0
+    scale = float(np.max(np.abs(ref)))
+    err = float(np.max(np.abs(got - ref)))
+    return err / scale if scale > 0 else err
+
+
+def float32_simulation_error(c, d):
+    """Runs the call in float32 on the float32 file's values and returns the worst harness error
+    against the file's expected arrays (rounded to float32) and the array it occurs in."""
+    exp, grads, _, _ = evaluate(c.function, c.kwargs, d["inputs"], d["params"], d["probes"], dtype=torch.float32)
+    worst, where = 0.0, None
+    for group, got, ref in (("expected/", exp, d["expected"]), ("expected/grad/", grads, d["grads"])):
+        for k in ref:
+            e = harness_error(got[k], np.float32(ref[k]))
+            if e > worst:
+                worst, where = e, group + k
+    return worst, where
 
 
 def f32_round(d):
@@ -866,6 +904,13 @@ def generate(c, max_attempts=200):
                     raise R.MarginError("case requirement not met: %s" % S.stats)
                 out[tag] = {"inputs": inp, "params": par, "probes": prb, "expected": exp, "grads": grads,
                             "J": J, "stats": dict(S.stats)}
+            # Conditioning gate: the same call computed in float32 must already meet the float32
+            # tolerance with a 10x margin, so an implementation is never failed by round-off
+            # (e.g. attention gradients that are tiny differences of large terms).
+            err, where = float32_simulation_error(c, out["float32"])
+            if err > F32_SIM_LIMIT:
+                raise R.MarginError("ill-conditioned in float32: %.2e at %s" % (err, where))
+            out["f32_sim_error"] = err
             return out
         except R.MarginError as e:
             last = e
@@ -922,8 +967,8 @@ def cmd_generate(out_dir, patterns, quiet=False):
         results[c.name] = d
         if not quiet:
             st = d["float64"]["stats"]
-            print("%-75s seed=%s params=%d argmax=%d" % (c.name, d["seed"], len(d["float64"]["params"]),
-                                                         st["argmax_calls"]))
+            print("%-75s seed=%s params=%d argmax=%d f32sim=%.1e" % (
+                c.name, d["seed"], len(d["float64"]["params"]), st["argmax_calls"], d["f32_sim_error"]))
     return results
 
 
@@ -1232,8 +1277,9 @@ def cmd_check(out_dir, patterns, coords):
             rok = False
         ok &= good and rok
         worst_all = max(worst_all, worst)
-        print("  %-75s fd %3d coords worst %.2e %s | reread %s %s" % (
-            c.name, n, worst, "ok" if good else "FAIL", "ok" if rok else "FAIL", "; ".join(msgs[:3])))
+        print("  %-75s fd %3d coords worst %.2e %s | f32 sim %.1e | reread %s %s" % (
+            c.name, n, worst, "ok" if good else "FAIL", data["f32_sim_error"], "ok" if rok else "FAIL",
+            "; ".join(msgs[:3])))
     print("[check] worst finite-difference error %.2e" % worst_all)
     print("[check] %s" % ("PASS" if ok else "FAIL"))
     return ok
