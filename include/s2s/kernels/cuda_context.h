@@ -1,0 +1,47 @@
+#pragma once
+// Owns: the CUDA execution context of this process: one device, one stream on which every s2s
+// kernel, cuBLAS call and copy is ordered, one cuBLAS handle bound to that stream, and the
+// device-side error word kernels use to report bad indices (an id outside the vocabulary) without
+// a host round trip. Created by s2s::cuda::initialize() (cuda_runtime_api.h).
+// Does not own: device memory (cuda_allocator.h).
+// Why one stream: the trainer runs one rank per GPU and one step at a time, so a single ordered
+// stream is all the concurrency the library needs, and it makes the caching allocator's reuse of a
+// freed block safe without events (everything that could still read the block runs before
+// anything that writes it again). Kernels must be called from one host thread at a time.
+// CUDA-header-free (opaque pointers) so it compiles in CPU-only builds.
+#include <cstddef>
+
+namespace s2s::cuda {
+
+// A report written by a kernel that found an invalid index (see src/kernels/cuda/device_error.h).
+struct DeviceError;
+
+class Context {
+ public:
+  explicit Context(int device);  // makes `device` current, creates the stream and cuBLAS handle
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  int device() const { return device_; }
+  void* stream() const { return stream_; }  // cudaStream_t
+  void* cublas() const { return cublas_; }  // cublasHandle_t
+  DeviceError* device_error() const { return error_; }  // mapped pinned memory, device-visible
+
+  // Waits for all queued work, then throws s2s::Error if a kernel reported a bad index.
+  void synchronize();
+  // Throws (and clears the report) if a kernel reported an error; call only after a sync.
+  void check_device_errors();
+
+ private:
+  int device_;
+  void* stream_ = nullptr;
+  void* cublas_ = nullptr;
+  DeviceError* error_ = nullptr;
+};
+
+// The context made by initialize(); throws s2s::Error if initialize() was not called.
+Context& context();
+bool has_context();
+
+}  // namespace s2s::cuda

@@ -1,0 +1,61 @@
+#pragma once
+// Owns: the host-side entry points of the CUDA backend that every build can call: device
+// discovery, initialisation (context + caching allocator installed as the Device::CUDA
+// allocator), synchronisation, allocator statistics, and pinned host buffers.
+// In a build without CUDA these are defined by src/kernels/cuda_runtime_stub.cpp: device_count()
+// returns 0 with the reason "built without CUDA", everything else throws s2s::Error.
+// CUDA-header-free so it compiles in CPU-only builds.
+#include <cstddef>
+#include <string>
+
+#include "s2s/kernels/cuda_allocator.h"
+
+namespace s2s::cuda {
+
+// Number of usable CUDA devices; 0 (never a throw) when the build has no CUDA, the driver is
+// missing or too old, or no device is visible. `reason`, when given, receives why it is 0.
+int device_count(std::string* reason = nullptr);
+
+// Makes `device` current, creates the context (stream, cuBLAS handle) and installs the caching
+// allocator with set_device_allocator(Device::CUDA, ...). Calling it again with the same device
+// is a no-op; with another device it throws (one device per process).
+void initialize(int device);
+bool initialized();
+// Frees the cached blocks, destroys the context and uninstalls the allocator. Tensors on the
+// device must all be gone before this is called.
+void shutdown();
+
+// Waits for the context's stream, then throws if a kernel reported an invalid index.
+void synchronize();
+
+AllocatorStats allocator_stats();
+void empty_cache();  // returns every cached (free) block to the driver
+
+// A page-locked host buffer (cudaMallocHost), for fast and asynchronous host<->device copies.
+// Move-only; the memory is freed with the buffer.
+class PinnedBuffer {
+ public:
+  PinnedBuffer() = default;
+  explicit PinnedBuffer(std::size_t bytes);
+  ~PinnedBuffer();
+  PinnedBuffer(PinnedBuffer&& other) noexcept;
+  PinnedBuffer& operator=(PinnedBuffer&& other) noexcept;
+  PinnedBuffer(const PinnedBuffer&) = delete;
+  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
+
+  void* data() { return data_; }
+  const void* data() const { return data_; }
+  template <class T> T* as() { return static_cast<T*>(data_); }
+  std::size_t bytes() const { return bytes_; }
+
+  // Copies queued on the context's stream; the buffer must stay alive and untouched until a
+  // later synchronize(). `bytes` must not exceed bytes().
+  void upload_async(void* device_dst, std::size_t bytes) const;
+  void download_async(const void* device_src, std::size_t bytes);
+
+ private:
+  void* data_ = nullptr;
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace s2s::cuda

@@ -1,0 +1,139 @@
+// Owns: the CUDA context (stream, cuBLAS handle, device error record), the process-wide instance
+// made by initialize(), device discovery, and cublas_status_text() of core/cuda_check.h.
+// The instance is deliberately not destroyed at exit (only by shutdown()): tensors held in static
+// objects may be freed after it, and CUDA calls during static destruction can fail once the
+// runtime has started unloading.
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <memory>
+#include <mutex>
+
+#include "device_error.h"
+#include "s2s/core/cuda_check.h"
+#include "s2s/kernels/cuda_context.h"
+#include "s2s/kernels/cuda_runtime_api.h"
+
+namespace s2s {
+namespace detail {
+const char* cublas_status_text(cublasStatus_t status) { return cublasGetStatusString(status); }
+}  // namespace detail
+
+namespace cuda {
+namespace {
+std::mutex g_mutex;
+Context* g_context = nullptr;                // see the file comment: never destroyed at exit
+CudaCachingAllocator* g_allocator = nullptr;
+}  // namespace
+
+const char* device_error_op_name(int op) {
+  switch (op) {
+    case kErrEmbeddingGather: return "embedding_gather: embedding id";
+    case kErrEmbeddingScatterAdd: return "embedding_scatter_add: embedding id";
+    case kErrSoftmaxXentForward: return "softmax_xent_forward: label";
+    case kErrSoftmaxXentBackward: return "softmax_xent_backward: label";
+    default: return "unknown op: index";
+  }
+}
+
+Context::Context(int device) : device_(device) {
+  S2S_CUDA_CHECK(cudaSetDevice(device));
+  cudaStream_t stream = nullptr;
+  S2S_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  stream_ = stream;
+  cublasHandle_t handle = nullptr;
+  S2S_CUBLAS_CHECK(cublasCreate(&handle));
+  cublas_ = handle;
+  S2S_CUBLAS_CHECK(cublasSetStream(handle, stream));
+  void* host = nullptr;
+  S2S_CUDA_CHECK(cudaHostAlloc(&host, sizeof(DeviceError), cudaHostAllocMapped));
+  error_ = static_cast<DeviceError*>(host);
+  *error_ = DeviceError{};
+}
+
+Context::~Context() {
+  // No checks: a destructor must not throw, and there is nothing useful to do on failure.
+  if (cublas_ != nullptr) cublasDestroy(static_cast<cublasHandle_t>(cublas_));
+  if (stream_ != nullptr) cudaStreamDestroy(static_cast<cudaStream_t>(stream_));
+  if (error_ != nullptr) cudaFreeHost(error_);
+}
+
+void Context::synchronize() {
+  S2S_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream_)));
+  check_device_errors();
+}
+
+void Context::check_device_errors() {
+  volatile DeviceError* e = error_;
+  if (e->claimed == 0) return;
+  const DeviceError report{e->claimed, e->op, e->position, e->value, e->limit};
+  e->op = kErrNone;
+  e->claimed = 0;
+  S2S_FAIL(device_error_op_name(report.op), " ", report.value, " at position ", report.position,
+           " is outside [0, ", report.limit, ") (reported by a CUDA kernel on device ", device_,
+           ", ", process_identity(), ")");
+}
+
+Context& context() {
+  S2S_CHECK(g_context != nullptr, "the CUDA backend is not initialised: call s2s::cuda::initialize(device) first");
+  return *g_context;
+}
+bool has_context() { return g_context != nullptr; }
+
+int device_count(std::string* reason) {
+  int n = 0;
+  const cudaError_t rc = cudaGetDeviceCount(&n);
+  if (rc != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky-free error so later calls start clean
+    if (reason != nullptr) *reason = cudaGetErrorString(rc);
+    return 0;
+  }
+  if (n == 0 && reason != nullptr) *reason = "the driver reports no device";
+  return n;
+}
+
+void initialize(int device) {
+  std::lock_guard lock(g_mutex);
+  if (g_context != nullptr) {
+    S2S_CHECK(g_context->device() == device, "s2s::cuda::initialize(", device,
+              "): already initialised on device ", g_context->device(), " (one device per process)");
+    return;
+  }
+  std::string reason;
+  const int n = device_count(&reason);
+  S2S_CHECK(n > 0, "s2s::cuda::initialize(", device, "): no CUDA device (", reason, ")");
+  S2S_CHECK(device >= 0 && device < n, "s2s::cuda::initialize(", device, "): only ", n,
+            " device(s) visible");
+  auto ctx = std::make_unique<Context>(device);
+  g_context = ctx.release();
+  g_allocator = new CudaCachingAllocator();
+  set_device_allocator(Device::CUDA, g_allocator);
+}
+
+bool initialized() { return g_context != nullptr; }
+
+void shutdown() {
+  std::lock_guard lock(g_mutex);
+  if (g_context == nullptr) return;
+  g_context->synchronize();
+  set_device_allocator(Device::CUDA, nullptr);
+  delete g_allocator;  // frees the cached blocks
+  g_allocator = nullptr;
+  delete g_context;
+  g_context = nullptr;
+}
+
+void synchronize() { context().synchronize(); }
+
+AllocatorStats allocator_stats() {
+  S2S_CHECK(g_allocator != nullptr, "allocator_stats: the CUDA backend is not initialised");
+  return g_allocator->stats();
+}
+
+void empty_cache() {
+  S2S_CHECK(g_allocator != nullptr, "empty_cache: the CUDA backend is not initialised");
+  g_allocator->empty_cache();
+}
+
+}  // namespace cuda
+}  // namespace s2s

@@ -1,0 +1,30 @@
+#pragma once
+// Owns: the report a kernel writes when it meets an invalid index (an embedding id outside the
+// table, a label outside the vocabulary). The CPU kernels throw at once; a CUDA kernel cannot, and
+// checking on the host would cost a synchronisation per op, so the kernel poisons its output (NaN)
+// and records the first bad index here; Context::check_device_errors() turns the record into an
+// s2s::Error at the next synchronisation (synchronize(), or any copy to the host).
+// The record lives in mapped pinned host memory: the host reads it after a sync without a copy.
+#include <cstdint>
+
+namespace s2s::cuda {
+
+enum DeviceErrorOp : int {
+  kErrNone = 0,
+  kErrEmbeddingGather = 1,
+  kErrEmbeddingScatterAdd = 2,
+  kErrSoftmaxXentForward = 3,
+  kErrSoftmaxXentBackward = 4,
+};
+
+struct DeviceError {
+  int claimed;              // 0 until the first report wins the atomicCAS
+  int op;                   // DeviceErrorOp
+  long long position;       // index of the offending id / row
+  long long value;          // the offending id / label
+  long long limit;          // valid range is [0, limit)
+};
+
+const char* device_error_op_name(int op);
+
+}  // namespace s2s::cuda
