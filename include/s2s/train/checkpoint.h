@@ -1,0 +1,62 @@
+#pragma once
+// Owns: the checkpoint file (docs/checkpoint-format.md): CheckpointState, its HDF5 schema, the
+// CRC32C checksum stored with every dataset and verified on every read, and atomic writing
+// (temporary file in the same folder, fsync, rename, fsync of the folder; s2s/io/atomic_file.h).
+// Does not own: naming, rotation, the `latest` pointer and --resume (checkpoint_manager.h), nor
+// mapping parameters to a model (the trainer fills `params` from the ParamStore by TF name).
+// Invariant: read_checkpoint() returns only data whose checksums matched; any corruption or
+// truncation is an s2s::Error naming the file and, where it can, the dataset.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "s2s/core/philox.h"
+#include "s2s/core/tensor.h"
+
+namespace s2s::train {
+
+inline constexpr std::int64_t kCheckpointFormatVersion = 1;
+inline constexpr const char* kCheckpointFormatName = "s2s-checkpoint";
+// Kept equal to project(VERSION) in CMakeLists.txt (a unit test checks it).
+inline constexpr const char* kS2sVersion = "0.1.0";
+
+// Written by read_checkpoint(); ignored by write_checkpoint(), which records the running versions.
+struct CheckpointInfo {
+  std::string format;              // "s2s-checkpoint"
+  std::int64_t format_version = 0;
+  std::string s2s_version;
+  std::string hdf5_version;        // "1.10.8"
+  double created_unix_s = 0;
+};
+
+struct CheckpointState {
+  std::map<std::string, Tensor> params;           // TF names ("…/embedding_wrapper/embedding")
+  std::map<std::string, Tensor> optimizer_state;  // "<param>/Adam", "beta1_power", …
+  std::string optimizer;                          // TF name: GradientDescent | Momentum | Adam
+  std::int64_t optimizer_updates = 0;
+  std::int64_t global_step = 0;
+  double learning_rate = 0;                       // the schedule's base rate
+  std::vector<double> previous_losses;            // translate's plateau history
+  std::map<std::string, PhiloxStream::State> rng; // every RNG stream, by name
+  std::map<std::string, std::int64_t> sampler_cursor;  // opaque to the checkpoint
+  std::string sampler_json;                            // opaque to the checkpoint
+  std::map<std::string, double> scalars;          // loop accumulators (e.g. "nan_skipped_steps")
+  std::string config_yaml;                        // config_to_yaml() of the run
+  std::int64_t world_size = 1;                    // at save time (any world size may resume)
+  CheckpointInfo info;
+};
+
+// Writes `path` atomically (replacing an existing file only when the new one is complete).
+void write_checkpoint(const std::string& path, const CheckpointState& state);
+// Reads and verifies every checksum. Errors name the file and the dataset.
+CheckpointState read_checkpoint(const std::string& path);
+// Verifies every dataset's checksum without keeping the data.
+void verify_checkpoint(const std::string& path);
+
+// Exact equality of two states (tensors bitwise, info ignored); the first difference is
+// described in `why` when given.
+bool checkpoint_states_equal(const CheckpointState& a, const CheckpointState& b,
+                             std::string* why = nullptr);
+
+}  // namespace s2s::train

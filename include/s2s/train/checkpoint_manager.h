@@ -1,0 +1,77 @@
+#pragma once
+// Owns: the checkpoints of one train_dir: `ckpt-<step>.h5` naming, the `latest` pointer file
+// (one line "ckpt-<step>.h5", replaced atomically), keep-N rotation, and resolving `--resume`.
+// Rules (docs/checkpoint-format.md):
+//   - save() writes atomically, verifies the new file by reading it back, then moves `latest`,
+//     then rotates. A failure at any point leaves the previous checkpoints and `latest` as they
+//     were, and no partial file named ckpt-*.h5.
+//   - Rotation keeps the `keep` newest checkpoints that verify and deletes older valid ones; a
+//     file that does not verify is never deleted or overwritten (an existing corrupt
+//     ckpt-<step>.h5 about to be replaced is first renamed to ckpt-<step>.h5.corrupt).
+//   - resolve_resume("auto"): the checkpoint named by `latest` if it verifies, else (with a
+//     warning per corrupt file) the newest ckpt-*.h5 that verifies; none at all = fresh start;
+//     checkpoints that all fail verification = an error naming them.
+// Only rank 0 calls save(); any rank may resolve and read.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "s2s/train/checkpoint.h"
+
+namespace s2s::train {
+
+struct CheckpointFile {
+  std::int64_t step;
+  std::string path;
+};
+
+struct ResumeChoice {
+  std::optional<std::string> path;    // nullopt: start fresh
+  std::vector<std::string> warnings;  // corrupt files skipped on the way (also logged)
+};
+
+class CheckpointManager {
+ public:
+  using WarnFn = std::function<void(const std::string&)>;
+  // keep = 0 keeps every checkpoint. `warn` defaults to spdlog::warn. Creates train_dir.
+  CheckpointManager(std::string train_dir, std::int64_t keep, WarnFn warn = {});
+
+  const std::string& train_dir() const { return dir_; }
+  std::string path_for_step(std::int64_t step) const;  // <train_dir>/ckpt-<step>.h5
+
+  // Writes ckpt-<state.global_step>.h5 and returns its path (rules above).
+  std::string save(const CheckpointState& state);
+  // Every ckpt-<step>.h5 in train_dir, oldest first (not verified).
+  std::vector<CheckpointFile> list() const;
+  // The file named by `latest` (not verified), if the pointer exists.
+  std::optional<std::string> latest() const;
+  // "auto" | "none" | a checkpoint file | a folder (auto inside it).
+  ResumeChoice resolve_resume(const std::string& spec);
+
+  // True if `path` verifies; remembered per (path, size, mtime) so a file is read once.
+  bool is_valid(const std::string& path, std::string* error = nullptr);
+
+ private:
+  void write_latest(const std::string& file_name);
+  void rotate(const std::string& keep_path);
+  ResumeChoice resolve_auto(const std::string& dir);
+
+  std::string dir_;
+  std::int64_t keep_;
+  WarnFn warn_;
+  struct Verdict {
+    std::int64_t size;
+    std::int64_t mtime_ns;
+    bool valid;
+    std::string error;
+  };
+  std::map<std::string, Verdict> verdicts_;
+};
+
+// ckpt-<step>.h5 -> step; nullopt for any other name.
+std::optional<std::int64_t> checkpoint_step_from_name(const std::string& file_name);
+
+}  // namespace s2s::train

@@ -1,0 +1,303 @@
+// Owns: the checkpoint schema (docs/checkpoint-format.md) on top of the s2s::io HDF5 wrappers:
+// writing every piece of CheckpointState as a dataset with a "crc32c" attribute over its raw
+// bytes, reading it back with verification, and the atomic replace of the file.
+// Everything a resume depends on is a checksummed dataset; attributes on the root only describe
+// the file (format, versions, creation time).
+#include "s2s/train/checkpoint.h"
+
+#include <hdf5.h>
+
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <functional>
+
+#include "s2s/core/error.h"
+#include "s2s/io/atomic_file.h"
+#include "s2s/io/h5_file.h"
+#include "s2s/train/crc32c.h"
+
+namespace s2s::train {
+namespace {
+
+constexpr const char* kCrcAttr = "crc32c";
+
+std::string hdf5_version() {
+  unsigned maj = 0, min = 0, rel = 0;
+  H5get_libversion(&maj, &min, &rel);
+  return std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel);
+}
+
+std::string hex32(std::uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "0x%08x", v);
+  return buf;
+}
+
+void check_name(const std::string& section, const std::string& name) {
+  bool ok = !name.empty() && name.front() != '/' && name.back() != '/' &&
+            name.find("//") == std::string::npos && name != "." && name.find("/./") == std::string::npos;
+  S2S_CHECK(ok, "checkpoint: ", section, " name '", name,
+            "' is not a valid path (non-empty components separated by single '/')");
+}
+
+// ---- writing --------------------------------------------------------------------------------
+void put_tensor(io::Group& g, const std::string& name, const Tensor& t) {
+  S2S_CHECK(t.defined(), "checkpoint: tensor '", name, "' is undefined");
+  Tensor host = t.device() == Device::CPU ? t : t.to(Device::CPU);
+  io::Dataset ds = g.write_tensor(name, host);
+  ds.set_attribute(kCrcAttr, static_cast<std::int64_t>(crc32c(host.raw(), host.nbytes())));
+}
+
+void put_string(io::Group& g, const std::string& name, const std::string& value) {
+  io::Dataset ds = g.create_string_dataset(name, {value});
+  ds.set_attribute(kCrcAttr, static_cast<std::int64_t>(crc32c(value)));
+}
+
+void put_u64_triple(io::Group& g, const std::string& name, const std::array<std::uint64_t, 3>& v) {
+  io::H5Lock lock;
+  hsize_t n = 3;
+  io::H5Id space(S2S_H5_CHECK(H5Screate_simple(1, &n, nullptr)));
+  io::H5Id lcpl(S2S_H5_CHECK(H5Pcreate(H5P_LINK_CREATE)));
+  S2S_H5_CHECK(H5Pset_create_intermediate_group(lcpl.get(), 1));
+  io::H5Id dcpl(S2S_H5_CHECK(H5Pcreate(H5P_DATASET_CREATE)));
+  S2S_H5_CHECK(H5Pset_obj_track_times(dcpl.get(), 0));
+  io::Dataset ds(S2S_H5_CHECK(H5Dcreate2(g.id(), name.c_str(), H5T_STD_U64LE, space.get(), lcpl.get(),
+                                         dcpl.get(), H5P_DEFAULT)));
+  S2S_H5_CHECK(H5Dwrite(ds.id(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()));
+  ds.set_attribute(kCrcAttr, static_cast<std::int64_t>(crc32c(v.data(), sizeof(v))));
+}
+
+template <class T>
+Tensor scalar_tensor(T value) {
+  return Tensor::from_vector<T>({}, {value});
+}
+
+void write_contents(io::File& f, const CheckpointState& s) {
+  f.set_attribute("format", kCheckpointFormatName);
+  f.set_attribute("format_version", kCheckpointFormatVersion);
+  f.set_attribute("s2s_version", kS2sVersion);
+  f.set_attribute("hdf5_version", hdf5_version());
+  f.set_attribute("created_unix_s",
+                  std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+
+  io::Group params = f.create_group("params");
+  for (const auto& [name, t] : s.params) {
+    check_name("parameter", name);
+    put_tensor(params, name, t);
+  }
+  io::Group opt = f.create_group("optimizer");
+  for (const auto& [name, t] : s.optimizer_state) {
+    check_name("optimizer state", name);
+    put_tensor(opt, name, t);
+  }
+  io::Group st = f.create_group("state");
+  put_tensor(st, "global_step", scalar_tensor<std::int64_t>(s.global_step));
+  put_tensor(st, "learning_rate", scalar_tensor<double>(s.learning_rate));
+  put_tensor(st, "previous_losses",
+             Tensor::from_vector<double>({static_cast<std::int64_t>(s.previous_losses.size())}, s.previous_losses));
+  put_string(st, "optimizer", s.optimizer);
+  put_tensor(st, "optimizer_updates", scalar_tensor<std::int64_t>(s.optimizer_updates));
+  put_tensor(st, "world_size", scalar_tensor<std::int64_t>(s.world_size));
+  io::Group scalars = st.create_group("scalars");
+  for (const auto& [name, v] : s.scalars) {
+    check_name("scalar", name);
+    put_tensor(scalars, name, scalar_tensor<double>(v));
+  }
+  io::Group rng = f.create_group("rng");
+  for (const auto& [name, r] : s.rng) {
+    check_name("rng", name);
+    put_u64_triple(rng, name, {r.seed, r.stream, r.position});
+  }
+  io::Group sampler = f.create_group("sampler");
+  io::Group cursor = sampler.create_group("cursor");
+  for (const auto& [name, v] : s.sampler_cursor) {
+    check_name("sampler cursor", name);
+    put_tensor(cursor, name, scalar_tensor<std::int64_t>(v));
+  }
+  put_string(sampler, "state_json", s.sampler_json);
+  io::Group meta = f.create_group("meta");
+  put_string(meta, "config_yaml", s.config_yaml);
+}
+
+// ---- reading --------------------------------------------------------------------------------
+class Reader {
+ public:
+  explicit Reader(const io::File& f) : file_(f) {}
+
+  // The dataset at `path` (absolute in the file), its checksum verified.
+  Tensor tensor(const std::string& path) {
+    io::Dataset ds = open(path);
+    Tensor t = ds.read_tensor();
+    verify(ds, path, crc32c(t.raw(), t.nbytes()));
+    return t;
+  }
+  std::string string(const std::string& path) {
+    io::Dataset ds = open(path);
+    auto v = ds.read_strings();
+    S2S_CHECK(v.size() == 1, "dataset ", path, ": expected one string, found ", v.size());
+    verify(ds, path, crc32c(v[0]));
+    return v[0];
+  }
+  std::array<std::uint64_t, 3> u64_triple(const std::string& path) {
+    io::Dataset ds = open(path);
+    S2S_CHECK(ds.shape() == std::vector<std::int64_t>{3}, "dataset ", path, ": expected 3 uint64 values");
+    std::array<std::uint64_t, 3> v{};
+    {
+      io::H5Lock lock;
+      S2S_H5_CHECK(H5Dread(ds.id(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()));
+    }
+    verify(ds, path, crc32c(v.data(), sizeof(v)));
+    return v;
+  }
+  template <class T>
+  T scalar(const std::string& path) {
+    Tensor t = tensor(path);
+    S2S_CHECK(t.numel() == 1 && t.dtype() == dtype_of_v<T>, "dataset ", path, ": expected a ",
+              dtype_name(dtype_of_v<T>), " scalar, found ", dtype_name(t.dtype()), " ", shape_str(t.shape()));
+    return t.data<T>()[0];
+  }
+  // Every dataset below `group` (recursively), as paths relative to it.
+  std::vector<std::string> datasets_under(const std::string& group) {
+    std::vector<std::string> out;
+    if (!file_.contains_group(group)) return out;
+    std::function<void(const std::string&)> walk = [&](const std::string& rel) {
+      io::Group g = file_.open_group(rel.empty() ? group : group + "/" + rel);
+      for (const auto& child : g.children()) {
+        const std::string r = rel.empty() ? child : rel + "/" + child;
+        if (g.contains_group(child)) walk(r);
+        else out.push_back(r);
+      }
+    };
+    walk("");
+    return out;
+  }
+
+ private:
+  io::Dataset open(const std::string& path) {
+    S2S_CHECK(file_.contains_dataset(path), "dataset ", path, " is missing");
+    return file_.open_dataset(path);
+  }
+  void verify(const io::Dataset& ds, const std::string& path, std::uint32_t computed) {
+    S2S_CHECK(ds.has_attribute(kCrcAttr), "dataset ", path, " has no ", kCrcAttr, " attribute");
+    const auto stored = static_cast<std::uint32_t>(ds.attribute_int(kCrcAttr));
+    S2S_CHECK(stored == computed, "dataset ", path, ": checksum mismatch (stored crc32c ", hex32(stored),
+              ", computed ", hex32(computed), "): the data is corrupt");
+  }
+  const io::File& file_;
+};
+
+CheckpointState read_contents(const io::File& f) {
+  CheckpointState s;
+  S2S_CHECK(f.has_attribute("format") && f.attribute_string("format") == kCheckpointFormatName,
+            "not an s2s checkpoint (root attribute 'format' is not '", kCheckpointFormatName, "')");
+  s.info.format = f.attribute_string("format");
+  s.info.format_version = f.attribute_int("format_version");
+  S2S_CHECK(s.info.format_version >= 1 && s.info.format_version <= kCheckpointFormatVersion,
+            "checkpoint format version ", s.info.format_version, " is not supported (this s2s reads 1..",
+            kCheckpointFormatVersion, "; written by a newer s2s?)");
+  s.info.s2s_version = f.attribute_string("s2s_version");
+  s.info.hdf5_version = f.attribute_string("hdf5_version");
+  s.info.created_unix_s = f.attribute_double("created_unix_s");
+
+  Reader r(f);
+  for (const auto& name : r.datasets_under("params")) s.params[name] = r.tensor("params/" + name);
+  for (const auto& name : r.datasets_under("optimizer")) s.optimizer_state[name] = r.tensor("optimizer/" + name);
+  s.global_step = r.scalar<std::int64_t>("state/global_step");
+  s.learning_rate = r.scalar<double>("state/learning_rate");
+  s.previous_losses = r.tensor("state/previous_losses").to_vector<double>();
+  s.optimizer = r.string("state/optimizer");
+  s.optimizer_updates = r.scalar<std::int64_t>("state/optimizer_updates");
+  s.world_size = r.scalar<std::int64_t>("state/world_size");
+  for (const auto& name : r.datasets_under("state/scalars"))
+    s.scalars[name] = r.scalar<double>("state/scalars/" + name);
+  for (const auto& name : r.datasets_under("rng")) {
+    auto v = r.u64_triple("rng/" + name);
+    s.rng[name] = PhiloxStream::State{v[0], v[1], v[2]};
+  }
+  for (const auto& name : r.datasets_under("sampler/cursor"))
+    s.sampler_cursor[name] = r.scalar<std::int64_t>("sampler/cursor/" + name);
+  s.sampler_json = r.string("sampler/state_json");
+  s.config_yaml = r.string("meta/config_yaml");
+  return s;
+}
+
+bool tensors_equal(const Tensor& a, const Tensor& b) {
+  return a.dtype() == b.dtype() && a.shape() == b.shape() &&
+         std::memcmp(a.raw(), b.raw(), a.nbytes()) == 0;
+}
+
+template <class Map, class Eq>
+bool maps_equal(const Map& a, const Map& b, const char* what, Eq eq, std::string* why) {
+  for (const auto& [k, v] : a) {
+    auto it = b.find(k);
+    if (it == b.end() || !eq(v, it->second)) {
+      if (why) *why = std::string(what) + " '" + k + "' differs or is missing";
+      return false;
+    }
+  }
+  if (a.size() != b.size()) {
+    if (why) *why = std::string(what) + ": different number of entries";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void write_checkpoint(const std::string& path, const CheckpointState& state) {
+  try {
+    io::AtomicFile out(path, /*overwrite=*/true);
+    {
+      io::File f = io::File::create(out.temp_path(), /*truncate=*/true);
+      write_contents(f, state);
+      f.close();
+    }
+    out.commit();
+  } catch (const Error& e) {
+    S2S_FAIL("writing checkpoint ", path, " failed (the previous file, if any, is unchanged): ", e.what());
+  }
+}
+
+CheckpointState read_checkpoint(const std::string& path) {
+  try {
+    io::File f = io::File::open(path, io::FileAccess::ReadOnly);
+    CheckpointState s = read_contents(f);
+    f.close();
+    return s;
+  } catch (const Error& e) {
+    S2S_FAIL("checkpoint ", path, " is unreadable or corrupt: ", e.what());
+  }
+}
+
+void verify_checkpoint(const std::string& path) { (void)read_checkpoint(path); }
+
+bool checkpoint_states_equal(const CheckpointState& a, const CheckpointState& b, std::string* why) {
+  auto fail = [&](const char* what) {
+    if (why) *why = what;
+    return false;
+  };
+  if (!maps_equal(a.params, b.params, "parameter", tensors_equal, why)) return false;
+  if (!maps_equal(a.optimizer_state, b.optimizer_state, "optimizer state", tensors_equal, why)) return false;
+  if (a.optimizer != b.optimizer) return fail("optimizer");
+  if (a.optimizer_updates != b.optimizer_updates) return fail("optimizer_updates");
+  if (a.global_step != b.global_step) return fail("global_step");
+  if (std::memcmp(&a.learning_rate, &b.learning_rate, sizeof(double)) != 0) return fail("learning_rate");
+  if (a.previous_losses.size() != b.previous_losses.size() ||
+      (!a.previous_losses.empty() && std::memcmp(a.previous_losses.data(), b.previous_losses.data(),
+                                                 a.previous_losses.size() * sizeof(double)) != 0))
+    return fail("previous_losses");
+  auto rng_eq = [](const PhiloxStream::State& x, const PhiloxStream::State& y) {
+    return x.seed == y.seed && x.stream == y.stream && x.position == y.position;
+  };
+  if (!maps_equal(a.rng, b.rng, "rng", rng_eq, why)) return false;
+  if (!maps_equal(a.sampler_cursor, b.sampler_cursor, "sampler cursor", std::equal_to<>(), why)) return false;
+  auto bits_eq = [](double x, double y) { return std::memcmp(&x, &y, sizeof(double)) == 0; };
+  if (!maps_equal(a.scalars, b.scalars, "scalar", bits_eq, why)) return false;
+  if (a.sampler_json != b.sampler_json) return fail("sampler_json");
+  if (a.config_yaml != b.config_yaml) return fail("config_yaml");
+  if (a.world_size != b.world_size) return fail("world_size");
+  return true;
+}
+
+}  // namespace s2s::train

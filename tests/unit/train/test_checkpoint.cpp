@@ -1,0 +1,266 @@
+// Tests of checkpoint files and the checkpoint manager: bitwise round trip, corruption detection
+// (a flipped byte inside a dataset's raw data, located with HDF5's own H5Dget_offset; a truncated
+// file), rotation, the `latest` pointer, --resume resolution and atomicity of a failed write.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <hdf5.h>
+#include <stdlib.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <regex>
+
+#include "s2s/core/error.h"
+#include "s2s/train/checkpoint.h"
+#include "s2s/train/checkpoint_manager.h"
+
+using namespace s2s;
+using namespace s2s::train;
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/s2s_ckpt_test_XXXXXX";
+    char* p = ::mkdtemp(tmpl);
+    EXPECT_NE(p, nullptr);
+    path = p;
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string file(const std::string& name) const { return path + "/" + name; }
+};
+
+CheckpointState sample_state(std::int64_t step) {
+  CheckpointState s;
+  std::vector<float> emb(6 * 4);
+  for (std::size_t i = 0; i < emb.size(); ++i) emb[i] = std::sin(0.37f * i + step) * 1e3f;
+  emb[0] = -0.0f;
+  emb[1] = std::numeric_limits<float>::denorm_min();
+  emb[2] = std::numeric_limits<float>::quiet_NaN();
+  s.params["embedding_attention_seq2seq/rnn/embedding_wrapper/embedding"] = Tensor::from_vector<float>({6, 4}, emb);
+  s.params["embedding_attention_seq2seq/dec/kernel"] =
+      Tensor::from_vector<double>({2, 3}, {1.0 / 3, -2.5e-300, 7, 8, 9, static_cast<double>(step)});
+  s.params["proj_b"] = Tensor::from_vector<float>({4}, {0.25f, 0.5f, -1, 2});
+  s.optimizer = "Adam";
+  s.optimizer_state["proj_b/Adam"] = Tensor::from_vector<float>({4}, {1, 2, 3, 4});
+  s.optimizer_state["proj_b/Adam_1"] = Tensor::from_vector<float>({4}, {5, 6, 7, 8});
+  s.optimizer_state["beta1_power"] = Tensor::from_vector<float>({}, {0.729f});
+  s.optimizer_updates = step;
+  s.global_step = step;
+  s.learning_rate = 0.5 * std::pow(0.99, 3);
+  s.previous_losses = {5.5, 4.25, 4.3};
+  s.rng["bucket"] = {0xFFFFFFFFFFFFFFFFull, 7, 123456789012345ull};
+  s.rng["dropout"] = {42, 0, 0};
+  s.sampler_cursor["epoch"] = 3;
+  s.sampler_cursor["bucket_2/position"] = -1;
+  s.sampler_json = R"({"order":[3,1,2],"name":"naïve"})";
+  s.scalars["loss_sum"] = 12.75;
+  s.config_yaml = "model:\n  size: 1024\n";
+  s.world_size = 4;
+  return s;
+}
+
+std::string error_of(auto&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// Byte offset of a contiguous dataset's raw data in the file, as HDF5 reports it.
+std::int64_t raw_offset(const std::string& file, const std::string& dataset) {
+  hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t d = H5Dopen2(f, dataset.c_str(), H5P_DEFAULT);
+  haddr_t off = H5Dget_offset(d);
+  H5Dclose(d);
+  H5Fclose(f);
+  EXPECT_NE(off, HADDR_UNDEF);
+  return static_cast<std::int64_t>(off);
+}
+
+void flip_byte(const std::string& file, std::int64_t offset) {
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(offset);
+  char c = 0;
+  f.read(&c, 1);
+  c ^= 0x10;
+  f.seekp(offset);
+  f.write(&c, 1);
+}
+
+std::vector<std::string> names_in(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+CheckpointManager::WarnFn collect(std::vector<std::string>& sink) {
+  return [&sink](const std::string& m) { sink.push_back(m); };
+}
+
+}  // namespace
+
+TEST(Checkpoint, RoundTripIsBitwise) {
+  TempDir dir;
+  const CheckpointState s = sample_state(200);
+  write_checkpoint(dir.file("ckpt-200.h5"), s);
+  CheckpointState back = read_checkpoint(dir.file("ckpt-200.h5"));
+  std::string why;
+  EXPECT_TRUE(checkpoint_states_equal(s, back, &why)) << why;
+  EXPECT_EQ(back.info.format, "s2s-checkpoint");
+  EXPECT_EQ(back.info.format_version, kCheckpointFormatVersion);
+  EXPECT_EQ(back.info.s2s_version, kS2sVersion);
+  unsigned maj, min, rel;
+  H5get_libversion(&maj, &min, &rel);
+  EXPECT_EQ(back.info.hdf5_version, std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel));
+  EXPECT_GT(back.info.created_unix_s, 1.6e9);
+  // A real difference is detected by the comparison used above.
+  back.params["proj_b"].data<float>()[3] = 2.0000002f;
+  EXPECT_FALSE(checkpoint_states_equal(s, back, &why));
+  EXPECT_THAT(why, HasSubstr("proj_b"));
+}
+
+TEST(Checkpoint, EmptyPiecesRoundTrip) {
+  TempDir dir;
+  CheckpointState s;
+  s.optimizer = "GradientDescent";
+  write_checkpoint(dir.file("ckpt-0.h5"), s);
+  CheckpointState back = read_checkpoint(dir.file("ckpt-0.h5"));
+  std::string why;
+  EXPECT_TRUE(checkpoint_states_equal(s, back, &why)) << why;
+}
+
+TEST(Checkpoint, FlippedByteNamesFileAndDataset) {
+  TempDir dir;
+  const std::string path = dir.file("ckpt-10.h5");
+  write_checkpoint(path, sample_state(10));
+  flip_byte(path, raw_offset(path, "/params/embedding_attention_seq2seq/dec/kernel") + 13);
+  const std::string e = error_of([&] { read_checkpoint(path); });
+  EXPECT_THAT(e, HasSubstr(path));
+  EXPECT_THAT(e, HasSubstr("params/embedding_attention_seq2seq/dec/kernel"));
+  EXPECT_THAT(e, HasSubstr("checksum mismatch"));
+  // The same for an RNG state, a scalar and the config text.
+  for (const char* ds : {"/rng/bucket", "/state/learning_rate"}) {
+    write_checkpoint(path, sample_state(10));
+    flip_byte(path, raw_offset(path, ds));
+    EXPECT_THAT(error_of([&] { verify_checkpoint(path); }), HasSubstr(std::string(ds).substr(1))) << ds;
+  }
+}
+
+TEST(Checkpoint, TruncatedFileIsAClearError) {
+  TempDir dir;
+  const std::string path = dir.file("ckpt-10.h5");
+  write_checkpoint(path, sample_state(10));
+  const auto size = fs::file_size(path);
+  for (auto keep : {size / 2, size - 8, std::uintmax_t{100}, std::uintmax_t{0}}) {
+    write_checkpoint(path, sample_state(10));
+    fs::resize_file(path, keep);
+    const std::string e = error_of([&] { read_checkpoint(path); });
+    EXPECT_THAT(e, HasSubstr("checkpoint " + path + " is unreadable or corrupt")) << keep;
+  }
+}
+
+TEST(Checkpoint, VersionMatchesCMakeProject) {
+  const char* src = std::getenv("S2S_SOURCE_DIR");
+  const std::string here = __FILE__;
+  const std::string root = src ? src : here.substr(0, here.rfind("/tests/unit/train/"));
+  std::ifstream in(root + "/CMakeLists.txt");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(text, m, std::regex(R"(project\(s2s VERSION ([0-9.]+))")));
+  EXPECT_EQ(m[1].str(), kS2sVersion);
+}
+
+TEST(CheckpointManager, NamingLatestAndRotation) {
+  TempDir dir;
+  std::vector<std::string> warnings;
+  CheckpointManager m(dir.path, 2, collect(warnings));
+  for (std::int64_t step : {200, 400, 600, 800}) {
+    EXPECT_EQ(m.save(sample_state(step)), dir.file("ckpt-" + std::to_string(step) + ".h5"));
+    EXPECT_EQ(m.latest(), dir.file("ckpt-" + std::to_string(step) + ".h5"));
+  }
+  EXPECT_EQ(names_in(dir.path), (std::vector<std::string>{"ckpt-600.h5", "ckpt-800.h5", "latest"}));
+  std::ifstream latest(dir.file("latest"));
+  std::string text((std::istreambuf_iterator<char>(latest)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "ckpt-800.h5\n");
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_EQ(checkpoint_step_from_name("ckpt-0012.h5"), 12);
+  EXPECT_FALSE(checkpoint_step_from_name("ckpt-12.h5.corrupt"));
+  EXPECT_FALSE(checkpoint_step_from_name(".ckpt-12.h5.tmp-1-2"));
+  EXPECT_FALSE(checkpoint_step_from_name("ckpt-.h5"));
+}
+
+TEST(CheckpointManager, RotationNeverDeletesOrOverwritesCorruptFiles) {
+  TempDir dir;
+  std::vector<std::string> warnings;
+  CheckpointManager m(dir.path, 2, collect(warnings));
+  m.save(sample_state(10));
+  m.save(sample_state(20));
+  flip_byte(dir.file("ckpt-10.h5"), raw_offset(dir.file("ckpt-10.h5"), "/params/proj_b"));
+  m.save(sample_state(30));
+  m.save(sample_state(40));
+  // ckpt-10 is corrupt: kept as evidence; of the valid ones the newest two remain.
+  EXPECT_EQ(names_in(dir.path), (std::vector<std::string>{"ckpt-10.h5", "ckpt-30.h5", "ckpt-40.h5", "latest"}));
+  // Saving over a corrupt file moves it aside first.
+  flip_byte(dir.file("ckpt-40.h5"), raw_offset(dir.file("ckpt-40.h5"), "/params/proj_b"));
+  m.save(sample_state(40));
+  EXPECT_TRUE(fs::exists(dir.file("ckpt-40.h5.corrupt")));
+  EXPECT_NO_THROW(verify_checkpoint(dir.file("ckpt-40.h5")));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("ckpt-40.h5.corrupt"));
+}
+
+TEST(CheckpointManager, FailedWriteLeavesPreviousCheckpoint) {
+  TempDir dir;
+  CheckpointManager m(dir.path, 5);
+  m.save(sample_state(10));
+  CheckpointState bad = sample_state(20);
+  // "proj_b" is a dataset, so "proj_b/extra" cannot be created: HDF5 fails mid-write.
+  bad.params["proj_b/extra"] = Tensor::from_vector<float>({1}, {1});
+  const std::string e = error_of([&] { m.save(bad); });
+  EXPECT_THAT(e, HasSubstr("writing checkpoint " + dir.file("ckpt-20.h5") + " failed"));
+  EXPECT_EQ(names_in(dir.path), (std::vector<std::string>{"ckpt-10.h5", "latest"}));  // no temporary left
+  EXPECT_EQ(m.latest(), dir.file("ckpt-10.h5"));
+  EXPECT_NO_THROW(verify_checkpoint(dir.file("ckpt-10.h5")));
+  // Invalid names are refused before anything is written.
+  bad.params.erase("proj_b/extra");
+  bad.params["a//b"] = Tensor::from_vector<float>({1}, {1});
+  EXPECT_THAT(error_of([&] { m.save(bad); }), HasSubstr("'a//b' is not a valid path"));
+  EXPECT_EQ(names_in(dir.path), (std::vector<std::string>{"ckpt-10.h5", "latest"}));
+}
+
+TEST(CheckpointManager, ResumeResolution) {
+  TempDir dir;
+  std::vector<std::string> warnings;
+  CheckpointManager m(dir.path, 0, collect(warnings));
+  EXPECT_FALSE(m.resolve_resume("auto").path);  // empty folder: fresh start
+  m.save(sample_state(10));
+  m.save(sample_state(20));
+  m.save(sample_state(30));
+  EXPECT_EQ(m.resolve_resume("auto").path, dir.file("ckpt-30.h5"));
+  EXPECT_EQ(m.resolve_resume(dir.path).path, dir.file("ckpt-30.h5"));
+  EXPECT_FALSE(m.resolve_resume("none").path);
+  EXPECT_EQ(m.resolve_resume(dir.file("ckpt-20.h5")).path, dir.file("ckpt-20.h5"));
+  // Corrupt latest (truncated) and corrupt ckpt-20: auto falls back to ckpt-10, warning twice.
+  fs::resize_file(dir.file("ckpt-30.h5"), 1000);
+  flip_byte(dir.file("ckpt-20.h5"), raw_offset(dir.file("ckpt-20.h5"), "/params/proj_b") + 1);
+  ResumeChoice c = m.resolve_resume("auto");
+  EXPECT_EQ(c.path, dir.file("ckpt-10.h5"));
+  ASSERT_EQ(c.warnings.size(), 2u);
+  EXPECT_THAT(c.warnings[0], HasSubstr("ckpt-30.h5"));
+  EXPECT_THAT(c.warnings[1], HasSubstr("ckpt-20.h5"));
+  EXPECT_THAT(c.warnings[1], HasSubstr("params/proj_b"));
+  // An explicit corrupt file is an error naming it; all corrupt is an error too.
+  EXPECT_THAT(error_of([&] { m.resolve_resume(dir.file("ckpt-20.h5")); }), HasSubstr("checksum mismatch"));
+  EXPECT_THAT(error_of([&] { m.resolve_resume(dir.file("nope.h5")); }), HasSubstr("no such checkpoint"));
+  fs::resize_file(dir.file("ckpt-10.h5"), 10);
+  EXPECT_THAT(error_of([&] { m.resolve_resume("auto"); }), HasSubstr("no checkpoint in " + dir.path + " verifies"));
+}
