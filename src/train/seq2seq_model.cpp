@@ -118,7 +118,13 @@ ForwardResult Seq2SeqModel::forward(const Seq2SeqBatch& batch, ForwardMode mode)
   if (sampled_ && !training_loss) {
     for (auto& o : logits) o = projection->apply(o);  // [B, size] -> [B, V]
   }
-  if (mode != ForwardMode::Decode) result.loss = nn::sequence_loss(training_loss ? out.outputs : logits, targets, weights, loss_options);
+  if (mode == ForwardMode::EvalFull) {
+    // Token-level: Σ_b Σ_t ce·w, so a dev set's perplexity is exp(Σ loss / Σ weights).
+    loss_options.average_across_timesteps = false;
+    loss_options.average_across_batch = false;
+  }
+  if (mode != ForwardMode::Decode)
+    result.loss = nn::sequence_loss(training_loss ? out.outputs : logits, targets, weights, loss_options);
   if (mode == ForwardMode::Decode || mode == ForwardMode::EvalFull) result.logits = std::move(logits);
   return result;
 }

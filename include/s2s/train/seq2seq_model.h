@@ -31,12 +31,12 @@ struct Seq2SeqBatch {
 enum class ForwardMode {
   Train,        // dropout on; sampled softmax when configured (translate's training graph)
   EvalSampled,  // translate's eval: teacher forcing, the training loss (sampled), no dropout
-  EvalFull,     // teacher forcing, full-softmax loss, no dropout (s2s's dev perplexity)
+  EvalFull,     // teacher forcing, full softmax, no dropout; loss = Σ_b Σ_t ce·w (token sum)
   Decode,       // feed_previous (greedy, in-graph argmax), outputs projected to logits
 };
 
 struct ForwardResult {
-  ag::Var loss;                 // scalar: sequence_loss (mean over examples of per-example CE)
+  ag::Var loss;                 // scalar: sequence_loss (EvalFull: the weighted token sum)
   std::vector<ag::Var> logits;  // Decode / EvalFull: [B, V] per decoder step
 };
 

@@ -1,0 +1,130 @@
+// Owns: dev-set evaluation (see evaluate.h).
+#include "s2s/train/evaluate.h"
+
+#include <cmath>
+
+#include "s2s/autograd/var.h"
+#include "s2s/core/mpi_check.h"
+#include "s2s/data/eval_batches.h"
+#include "s2s/data/sampler.h"
+#include "s2s/dist/world.h"
+#include "s2s/kernels/tensor_ops.h"
+
+namespace s2s::train {
+namespace {
+
+double perplexity_of(double loss) { return loss < 300 ? std::exp(loss) : INFINITY; }
+
+// Σ over ranks, deadline-guarded like every collective of the run.
+void allreduce_sum(dist::World& world, std::vector<double>& values) {
+  if (!world.uses_mpi() || world.size() == 1 || values.empty()) return;
+  std::vector<double> out(values.size());
+  MPI_Request req;
+  S2S_MPI_CHECK(MPI_Iallreduce(values.data(), out.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM,
+                               world.comm(), &req));
+  world.wait(std::span<MPI_Request>(&req, 1), "evaluation all-reduce");
+  values = std::move(out);
+}
+
+Seq2SeqBatch to_model_batch(const data::Batch& b) {
+  return {static_cast<std::size_t>(b.bucket), b.encoder_inputs, b.decoder_inputs, b.targets, b.weights};
+}
+
+// Restores the model's sampler stream when evaluation is over.
+class KeepSamplerState {
+ public:
+  explicit KeepSamplerState(Seq2SeqModel& m) : model_(m), saved_(m.sampler_rng().state()) {}
+  ~KeepSamplerState() { model_.sampler_rng().set_state(saved_); }
+
+ private:
+  Seq2SeqModel& model_;
+  PhiloxStream::State saved_;
+};
+
+}  // namespace
+
+std::vector<BucketEval> evaluate_full(Seq2SeqModel& model, const std::shared_ptr<const data::Dataset>& dataset,
+                                      const std::string& split, std::int64_t batch_size, dist::World& world) {
+  ag::TapeScope no_tape(nullptr);
+  KeepSamplerState keep(model);
+  std::vector<BucketEval> out;
+  if (!dataset->has_split(split)) return out;
+  const int buckets = static_cast<int>(dataset->buckets().size());
+  std::vector<double> sums;  // per bucket: loss sum, tokens, examples
+  for (int b = 0; b < buckets; ++b) {
+    data::EvalBatches batches(dataset, split, b, batch_size, world.rank(), world.size());
+    double loss = 0, tokens = 0;
+    data::Batch batch;
+    while (batches.next(batch)) {
+      ForwardResult r = model.forward(to_model_batch(batch), ForwardMode::EvalFull);
+      loss += r.loss.value().item();
+      tokens += kern::sum(batch.weights);
+    }
+    sums.insert(sums.end(), {loss, tokens, double(batches.num_examples())});
+  }
+  allreduce_sum(world, sums);
+  for (int b = 0; b < buckets; ++b) {
+    BucketEval e;
+    e.bucket = b;
+    e.examples = static_cast<std::int64_t>(sums[3 * b + 2]);
+    e.tokens = sums[3 * b + 1];
+    if (e.examples == 0) continue;
+    e.loss = e.tokens > 0 ? sums[3 * b] / e.tokens : 0.0;
+    e.perplexity = perplexity_of(e.loss);
+    out.push_back(e);
+  }
+  return out;
+}
+
+std::vector<BucketEval> evaluate_translate(Seq2SeqModel& model, const std::shared_ptr<const data::Dataset>& dataset,
+                                           const std::string& split, std::int64_t batch_size, std::uint64_t seed,
+                                           dist::World& world) {
+  ag::TapeScope no_tape(nullptr);
+  KeepSamplerState keep(model);
+  std::vector<BucketEval> out;
+  if (!dataset->has_split(split)) return out;
+  // Rank 0's draw only (translate evaluates one batch on one process); others get the result.
+  data::SamplerOptions so;
+  so.split = split;
+  so.batch_size = batch_size;
+  so.seed = seed;
+  so.mode = data::SamplingMode::Fidelity;
+  data::BucketSampler sampler(dataset, so);
+  std::vector<double> losses;
+  for (int b = 0; b < static_cast<int>(dataset->buckets().size()); ++b) {
+    if (sampler.bucket_sizes()[b] == 0) {
+      losses.push_back(NAN);
+      continue;
+    }
+    double loss = 0;
+    if (world.is_root()) loss = model.forward(to_model_batch(sampler.next_in_bucket(b)), ForwardMode::EvalSampled).loss.value().item();
+    losses.push_back(loss);
+  }
+  allreduce_sum(world, losses);  // only rank 0 contributed
+  for (int b = 0; b < static_cast<int>(losses.size()); ++b) {
+    if (std::isnan(losses[b])) continue;
+    BucketEval e;
+    e.bucket = b;
+    e.examples = batch_size;
+    e.loss = losses[b];
+    e.perplexity = perplexity_of(e.loss);
+    out.push_back(e);
+  }
+  return out;
+}
+
+BucketEval overall(const std::vector<BucketEval>& buckets) {
+  BucketEval all;
+  all.bucket = -1;
+  double loss = 0;
+  for (const auto& b : buckets) {
+    loss += b.loss * b.tokens;
+    all.tokens += b.tokens;
+    all.examples += b.examples;
+  }
+  all.loss = all.tokens > 0 ? loss / all.tokens : 0.0;
+  all.perplexity = perplexity_of(all.loss);
+  return all;
+}
+
+}  // namespace s2s::train
