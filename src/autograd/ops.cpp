@@ -114,7 +114,8 @@ Var scale(const Var& x, double alpha) {
 }
 
 Var add_scalar(const Var& x, double c) {
-  Tensor cst = Tensor::full({x.value().numel() > 0 ? x.shape().back() : 0}, x.dtype(), c).to(x.device());
+  // A row of c as wide as the last axis (1 for a scalar: shape().back() of a rank-0 shape is UB).
+  Tensor cst = Tensor::full({x.ndim() == 0 ? 1 : x.shape().back()}, x.dtype(), c).to(x.device());
   Var y(new_like(x.value(), x.shape()));
   kern::add_row_vector(y.mutable_value(), x.value(), cst);
   if (needs_record({&x})) {
