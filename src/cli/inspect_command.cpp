@@ -1,0 +1,67 @@
+// Owns: `s2s inspect FILE`: what a dataset or checkpoint holds (format, sizes, settings).
+#include <cstdio>
+
+#include "commands.h"
+#include "s2s/data/dataset_file.h"
+#include "s2s/io/h5_file.h"
+#include "s2s/train/checkpoint.h"
+
+namespace s2s::cli {
+namespace {
+
+void inspect_dataset(const std::string& path) {
+  auto ds = data::Dataset::open(path);
+  std::printf("%s: s2s dataset\n", path.c_str());
+  std::printf("  vocabulary: source %d, target %d\n", ds->source_vocab().size(), ds->target_vocab().size());
+  std::printf("  tokenizer: %s, normalize_digits %s\n", std::string(data::tokenizer_name(ds->tokenizer().kind)).c_str(),
+              ds->tokenizer().normalize_digits ? "on" : "off");
+  for (const auto& split : ds->splits()) {
+    std::printf("  split %s:\n", split.c_str());
+    const auto sizes = ds->bucket_sizes(split);
+    std::int64_t total = 0;
+    for (std::size_t b = 0; b < sizes.size(); ++b) {
+      std::printf("    bucket %zu (%lld, %lld): %lld pairs\n", b, static_cast<long long>(ds->buckets()[b].encoder_size),
+                  static_cast<long long>(ds->buckets()[b].decoder_size), static_cast<long long>(sizes[b]));
+      total += sizes[b];
+    }
+    std::printf("    total: %lld pairs\n", static_cast<long long>(total));
+  }
+}
+
+void inspect_checkpoint(const std::string& path) {
+  train::CheckpointState st = train::read_checkpoint(path);  // verifies every checksum
+  std::int64_t elements = 0;
+  for (const auto& [name, t] : st.params) elements += t.numel();
+  std::printf("%s: s2s checkpoint (format %lld, s2s %s, HDF5 %s), all checksums verified\n", path.c_str(),
+              static_cast<long long>(st.info.format_version), st.info.s2s_version.c_str(), st.info.hdf5_version.c_str());
+  std::printf("  step %lld, learning rate %.6g, optimizer %s (%lld updates), saved by %lld rank(s)\n",
+              static_cast<long long>(st.global_step), st.learning_rate, st.optimizer.c_str(),
+              static_cast<long long>(st.optimizer_updates), static_cast<long long>(st.world_size));
+  std::printf("  %zu parameters, %lld elements:\n", st.params.size(), static_cast<long long>(elements));
+  for (const auto& [name, t] : st.params)
+    std::printf("    %-90s %s %s\n", name.c_str(), shape_str(t.shape()).c_str(), std::string(dtype_name(t.dtype())).c_str());
+  std::printf("  optimizer state: %zu tensors; RNG streams: %zu; previous losses: %zu\n", st.optimizer_state.size(),
+              st.rng.size(), st.previous_losses.size());
+}
+
+int run_inspect(const std::string& path) {
+  std::string format;
+  {
+    io::File f = io::File::open(path);
+    S2S_CHECK(f.has_attribute("format"), path, " is an HDF5 file but not an s2s dataset or checkpoint (no 'format' attribute)");
+    format = f.attribute_string("format");
+  }
+  if (format == "s2s-dataset") inspect_dataset(path);
+  else if (format == train::kCheckpointFormatName) inspect_checkpoint(path);
+  else S2S_FAIL(path, ": unknown format '", format, "' (expected s2s-dataset or ", train::kCheckpointFormatName, ")");
+  return 0;
+}
+}  // namespace
+
+CommandRunner setup_inspect(CLI::App& app) {
+  auto path = std::make_shared<std::string>();
+  app.add_option("file", *path, "a dataset (.h5 from s2s prepare) or a checkpoint (ckpt-*.h5)")->required();
+  return [path] { return run_inspect(*path); };
+}
+
+}  // namespace s2s::cli
