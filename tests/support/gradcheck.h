@@ -6,7 +6,9 @@
 //                                         random_tensor({3, 5}, DType::F64, 2)}));
 //
 // f builds its output(s) from Vars made of the given float64 CPU tensors (every input is
-// differentiated; constants such as ids and labels are captured by f). With a random probe
+// differentiated unless GradCheckOptions::wrt says otherwise; constants such as ids and labels
+// are captured by f). f must be deterministic: a dropout mask or a sampler's draws must be fixed
+// (captured), since f is evaluated twice per input element. With a random probe
 // R ~ U(−1, 1) per output, J = Σ_k Σ_i out_k,i R_k,i:
 //   analytic  dJ/dx  = the tape's backward with d out_k = R_k seeded into each output;
 //   numeric   dJ/dx_j = (J(x + h e_j) − J(x − h e_j)) / ((x_j + h) − (x_j − h)),
@@ -41,6 +43,9 @@ struct GradCheckOptions {
   double rounding_safety = tol::kGradCheckRoundingSafety;
   std::uint64_t probe_seed = 0x9b0be;
   int max_reported = 8;
+  // Which inputs to check numerically (empty: all). The others still take part in the forward
+  // and backward passes; use it to skip large tables whose gradient another case covers.
+  std::vector<bool> wrt;
 };
 
 using MultiOutputFn = std::function<std::vector<ag::Var>(const std::vector<ag::Var>&)>;
@@ -132,6 +137,7 @@ inline ::testing::AssertionResult grad_check_multi(const MultiOutputFn& f,
   std::vector<Tensor> xs;
   for (const Tensor& x : inputs) xs.push_back(x.clone());
   for (std::size_t in = 0; in < xs.size(); ++in) {
+    if (in < opt.wrt.size() && !opt.wrt[in]) continue;
     const std::vector<double> analytic =
         vars[in].has_grad() ? to_doubles(vars[in].grad()) : std::vector<double>(xs[in].numel(), 0.0);
     double* p = xs[in].data<double>();

@@ -71,6 +71,22 @@ TEST(GradCheckSelf, RejectsATransposedGradient) {
   EXPECT_FALSE(r);
 }
 
+TEST(GradCheckSelf, WrtSkipsTheNumericCheckOfUnselectedInputs) {
+  // Input 1's gradient is wrong (missing), input 0's is right: checking only input 0 passes.
+  auto f = [](const std::vector<Var>& x) {
+    Var y(Tensor::empty(x[1].shape(), x[1].dtype()));
+    kern::mul(y.mutable_value(), x[0].value(), x[1].value());
+    return ag::add(y, x[0]);
+  };
+  // d/dx0 of (x0 x1 + x0) is x1 + 1, but the unrecorded product contributes nothing: only the
+  // add's 1 arrives. So use x1 = 0, where that is also the right answer.
+  const std::vector<Tensor> in = {random_tensor({3}, DType::F64, 2), Tensor::zeros({3}, DType::F64)};
+  GradCheckOptions only_first;
+  only_first.wrt = {true, false};
+  EXPECT_TRUE(grad_check(f, in, only_first));
+  EXPECT_FALSE(grad_check(f, in));
+}
+
 TEST(GradCheckSelf, RejectsNonFloat64Inputs) {
   auto r = grad_check([](const std::vector<Var>& x) { return x[0]; },
                       {random_tensor({2}, DType::F32, 1)});

@@ -218,7 +218,7 @@ std::vector<GradCase> embedding_cases() {
   struct S { Shape table; std::vector<std::int32_t> ids; };
   std::vector<GradCase> out;
   const std::vector<std::int32_t> many = random_ids(50, 33, 7).to_vector<std::int32_t>();  // repeats
-  for (const S& s : std::vector<S>{{{7, 33}, {0, 3, 3, 6, 0, 3}}, {{1, 1}, {0, 0, 0}}, {{33, 7}, many}, {{7, 5}, {6}}}) {
+  for (const S& s : std::vector<S>{{{7, 33}, {0, 3, 3, 6, 0, 3}}, {{1, 1}, {0, 0, 0}}, {{33, 7}, many}, {{7, 5}, {6}}, {{7, 5}, {}}}) {
     const Tensor ids = Tensor::from_vector<std::int32_t>({static_cast<std::int64_t>(s.ids.size())}, s.ids);
     out.push_back(make("table" + dims(s.table) + "_ids" + std::to_string(s.ids.size()), {s.table},
                        [ids](const Vars& x) { return ag::embedding_lookup(x[0], ids); }));
@@ -236,7 +236,7 @@ std::vector<GradCase> log_softmax_cases() {
 }
 std::vector<GradCase> xent_cases() {
   std::vector<GradCase> out;
-  for (const Shape& s : std::vector<Shape>{{1, 1}, {7, 33}, {33, 7}, {1, 7}}) {
+  for (const Shape& s : std::vector<Shape>{{1, 1}, {7, 33}, {33, 7}, {1, 7}, {0, 5}}) {
     std::vector<std::int32_t> labels(s[0]);
     for (std::int64_t r = 0; r < s[0]; ++r)  // first, last and repeated classes
       labels[r] = static_cast<std::int32_t>(r % 3 == 0 ? 0 : r % 3 == 1 ? s[1] - 1 : (r * 5) % s[1]);
