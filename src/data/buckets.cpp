@@ -47,8 +47,12 @@ std::vector<Bucket> parse_buckets(std::string_view spec) {
 
 std::string format_buckets(const std::vector<Bucket>& buckets) {
   std::string s;
-  for (std::size_t i = 0; i < buckets.size(); ++i)
-    s += (i ? ":" : "") + std::to_string(buckets[i].encoder_size) + "," + std::to_string(buckets[i].decoder_size);
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    if (i > 0) s += ':';
+    s += std::to_string(buckets[i].encoder_size);
+    s += ',';
+    s += std::to_string(buckets[i].decoder_size);
+  }
   return s;
 }
 

@@ -5,11 +5,25 @@
 
 namespace s2s::data {
 
-Prefetcher::Prefetcher(std::unique_ptr<BucketSampler> sampler, std::size_t depth)
-    : sampler_(std::move(sampler)), depth_(depth) {
-  S2S_CHECK(sampler_ != nullptr, "Prefetcher: no sampler");
+Prefetcher::Prefetcher(std::unique_ptr<BucketSampler> sampler, std::size_t depth) : depth_(depth) {
+  S2S_CHECK(sampler != nullptr, "Prefetcher: no sampler");
   S2S_CHECK(depth_ >= 1, "Prefetcher: depth ", depth_, " (expected >= 1)");
+  sampler_ = std::move(sampler);
   consumed_ = sampler_->cursor();
+  BucketSampler* s = sampler_.get();
+  producer_ = [s] {
+    Produced p;
+    p.batch = s->next();
+    p.cursor = s->cursor();
+    return p;
+  };
+  thread_ = std::thread([this] { run(); });
+}
+
+Prefetcher::Prefetcher(Producer producer, SamplerCursor initial, std::size_t depth)
+    : producer_(std::move(producer)), depth_(depth), consumed_(std::move(initial)) {
+  S2S_CHECK(producer_ != nullptr, "Prefetcher: no producer");
+  S2S_CHECK(depth_ >= 1, "Prefetcher: depth ", depth_, " (expected >= 1)");
   thread_ = std::thread([this] { run(); });
 }
 
@@ -26,8 +40,9 @@ void Prefetcher::run() {
   while (true) {
     Item item;
     try {
-      item.batch = sampler_->next();
-      item.cursor = sampler_->cursor();
+      Produced p = producer_();
+      item.batch = std::move(p.batch);
+      item.cursor = std::move(p.cursor);
     } catch (...) {
       item.error = std::current_exception();
     }

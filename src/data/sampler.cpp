@@ -46,6 +46,7 @@ BucketSampler::BucketSampler(std::shared_ptr<const Dataset> dataset, SamplerOpti
   cursor_.bucket_sizes = sizes_;
   cursor_.bucket_rng = bucket_rng_.state();
   epoch_shards_.resize(sizes_.size());
+  whole_.resize(sizes_.size());
   fidelity_shards_.resize(sizes_.size());
   fidelity_lo_.assign(sizes_.size(), 0);
 }
@@ -65,7 +66,13 @@ Batch BucketSampler::next() {
   return batch;
 }
 
-const ShardTable& BucketSampler::epoch_shard(int bucket, std::int64_t epoch) {
+bool BucketSampler::keep_whole(int bucket) const {
+  const Bucket& b = dataset_->buckets()[static_cast<std::size_t>(bucket)];
+  const std::int64_t bound = sizes_[static_cast<std::size_t>(bucket)] * (b.encoder_size + b.decoder_size) * 4;
+  return options_.world_size == 1 || bound <= options_.resident_bucket_bytes;
+}
+
+const BucketSampler::EpochShard& BucketSampler::epoch_shard(int bucket, std::int64_t epoch) {
   auto& cache = epoch_shards_[static_cast<std::size_t>(bucket)];
   auto it = cache.find(epoch);
   if (it != cache.end()) return it->second;
@@ -77,7 +84,20 @@ const ShardTable& BucketSampler::epoch_shard(int bucket, std::int64_t epoch) {
   for (std::int64_t j = first_shard_position(epoch, n, options_.rank, w); j < n; j += w)
     wanted.push_back(perm[static_cast<std::size_t>(j)]);
   perm = {};
-  return cache.emplace(epoch, ShardTable::load(*dataset_, options_.split, bucket, wanted)).first->second;
+  EpochShard shard;
+  if (keep_whole(bucket)) {
+    auto& whole = whole_[static_cast<std::size_t>(bucket)];
+    if (!whole) {
+      std::vector<std::uint32_t> all(static_cast<std::size_t>(n));
+      std::iota(all.begin(), all.end(), 0u);
+      whole = std::make_shared<const ShardTable>(ShardTable::load(*dataset_, options_.split, bucket, all));
+    }
+    shard.table = whole;
+    shard.slots = std::move(wanted);  // slot k of the whole table is example k
+  } else {
+    shard.table = std::make_shared<const ShardTable>(ShardTable::load(*dataset_, options_.split, bucket, wanted));
+  }
+  return cache.emplace(epoch, std::move(shard)).first->second;
 }
 
 const ShardTable& BucketSampler::fidelity_shard(int bucket) {
@@ -109,7 +129,7 @@ BatchExample BucketSampler::example_at(int bucket, std::int64_t g) {
     return shard.example(std::min(slot, shard.size() - 1));
   }
   const std::int64_t epoch = g / n, j = g % n;
-  const ShardTable& shard = epoch_shard(bucket, epoch);
+  const EpochShard& shard = epoch_shard(bucket, epoch);
   const std::int64_t j0 = first_shard_position(epoch, n, options_.rank, w);
   S2S_CHECK((j - j0) % w == 0, "internal: position ", g, " is not rank ", options_.rank, "'s");
   return shard.example((j - j0) / w);
@@ -144,7 +164,7 @@ void BucketSampler::restore(const SamplerCursor& c) {
   S2S_CHECK(c.positions.size() == sizes_.size(), "sampler cursor has ", c.positions.size(), " buckets");
   if (c.seed != options_.seed) {  // the cursor's seed wins: it defines the order being resumed
     options_.seed = c.seed;
-    for (auto& cache : epoch_shards_) cache.clear();
+    for (auto& cache : epoch_shards_) cache.clear();  // permutations depend on the seed
     for (auto& s : fidelity_shards_) s.reset();
   }
   cursor_ = c;
@@ -153,8 +173,13 @@ void BucketSampler::restore(const SamplerCursor& c) {
 
 std::size_t BucketSampler::resident_bytes() const {
   std::size_t total = 0;
-  for (const auto& cache : epoch_shards_)
-    for (const auto& [epoch, shard] : cache) total += shard.memory_bytes();
+  for (std::size_t b = 0; b < epoch_shards_.size(); ++b)
+    for (const auto& [epoch, shard] : epoch_shards_[b]) {
+      total += shard.slots.capacity() * sizeof(std::uint32_t);
+      if (shard.table != whole_[b]) total += shard.table->memory_bytes();  // whole tables: below
+    }
+  for (const auto& w : whole_)
+    if (w) total += w->memory_bytes();
   for (const auto& s : fidelity_shards_)
     if (s) total += s->memory_bytes();
   return total;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -18,7 +19,16 @@ namespace s2s::data {
 
 class Prefetcher {
  public:
+  struct Produced {
+    Batch batch;
+    SamplerCursor cursor;  // the producer's state after this batch
+  };
+  using Producer = std::function<Produced()>;
+
+  // Runs sampler->next() ahead (the Prefetcher owns the sampler: nobody else may touch it).
   explicit Prefetcher(std::unique_ptr<BucketSampler> sampler, std::size_t depth = 4);
+  // Any producer (a wrapped sampler, a test double); `initial` is cursor() before any batch.
+  Prefetcher(Producer producer, SamplerCursor initial, std::size_t depth = 4);
   ~Prefetcher();  // stops the thread (after the batch it is making) and joins it
   Prefetcher(const Prefetcher&) = delete;
   Prefetcher& operator=(const Prefetcher&) = delete;
@@ -35,6 +45,7 @@ class Prefetcher {
   void run();
 
   std::unique_ptr<BucketSampler> sampler_;
+  Producer producer_;
   std::size_t depth_;
   mutable std::mutex mutex_;
   std::condition_variable not_empty_, not_full_;

@@ -35,6 +35,11 @@ struct SamplerOptions {
   int world_size = 1;
   std::uint64_t seed = 0;
   SamplingMode mode = SamplingMode::Epoch;
+  // Epoch mode: a bucket whose ids take at most this many bytes (bounded by n * (I + O) * 4) is
+  // read once and kept whole, and each epoch's shard is an index into it; larger buckets are
+  // streamed once per epoch keeping only this rank's shard. With one rank the shard is the
+  // whole bucket, so it is always kept. Both paths give identical batches.
+  std::int64_t resident_bucket_bytes = std::int64_t{64} << 20;
 };
 
 class BucketSampler {
@@ -57,7 +62,15 @@ class BucketSampler {
   std::size_t resident_bytes() const;  // memory held by loaded shards
 
  private:
-  const ShardTable& epoch_shard(int bucket, std::int64_t epoch);
+  struct EpochShard {
+    std::shared_ptr<const ShardTable> table;
+    std::vector<std::uint32_t> slots;  // shard slot -> table slot; empty: the identity
+    BatchExample example(std::int64_t slot) const {
+      return table->example(slots.empty() ? slot : slots[static_cast<std::size_t>(slot)]);
+    }
+  };
+  const EpochShard& epoch_shard(int bucket, std::int64_t epoch);
+  bool keep_whole(int bucket) const;
   const ShardTable& fidelity_shard(int bucket);
   BatchExample example_at(int bucket, std::int64_t global_position);
   std::uint64_t stream_id(std::uint64_t kind, std::uint64_t bucket, std::uint64_t epoch) const;
@@ -68,7 +81,8 @@ class BucketSampler {
   std::vector<double> scale_;
   PhiloxStream bucket_rng_;
   SamplerCursor cursor_;
-  std::vector<std::map<std::int64_t, ShardTable>> epoch_shards_;  // [bucket] epoch -> shard
+  std::vector<std::map<std::int64_t, EpochShard>> epoch_shards_;  // [bucket] epoch -> shard
+  std::vector<std::shared_ptr<const ShardTable>> whole_;          // [bucket] when kept whole
   std::vector<std::unique_ptr<ShardTable>> fidelity_shards_;      // [bucket]
   std::vector<std::int64_t> fidelity_lo_;                         // [bucket] first example of the shard
 };
