@@ -14,6 +14,7 @@ namespace s2s::train {
 namespace {
 
 using detail::option_specs;
+using detail::buckets_text;
 using detail::OptionSpec;
 
 std::string section_of(const std::string& key) { return key.substr(0, key.find('.')); }
@@ -147,7 +148,7 @@ void config_apply_override(TrainConfig& cfg, std::string_view assignment) {
   const OptionSpec* spec = detail::find_option(key);
   const std::string where = "--set " + std::string(assignment);
   if (spec == nullptr) S2S_FAIL("config ", where, ": unknown key '", key, "'", did_you_mean(key));
-  spec->set(cfg, load_yaml(value, where), where);
+  spec->set(cfg, spec->info.type == "string" ? YAML::Node(value) : load_yaml(value, where), where);
   mark_explicit(cfg, key);
 }
 
@@ -161,7 +162,7 @@ void config_validate(const TrainConfig& cfg) {
   S2S_CHECK(!b.empty(), "config: data.buckets must list at least one bucket");
   for (std::size_t i = 1; i < b.size(); ++i) {
     S2S_CHECK(b[i].first >= b[i - 1].first && b[i].second >= b[i - 1].second && b[i] != b[i - 1],
-              "config: data.buckets = ", detail::find_option("data.buckets")->get(cfg),
+              "config: data.buckets = ", buckets_text(b),
               ": buckets must be distinct and ascending in both lengths (bucket ", i, " [",
               b[i].first, ", ", b[i].second, "] follows [", b[i - 1].first, ", ", b[i - 1].second, "])");
   }
@@ -174,6 +175,24 @@ void config_validate(const TrainConfig& cfg) {
   if (!cfg.model.attention)
     S2S_CHECK(cfg.model.num_heads == 1, "config: model.num_heads = ", cfg.model.num_heads,
               " with model.attention = false: heads apply to attention models only (allowed: 1)");
+}
+
+std::vector<Bucket> config_resolve_buckets(const TrainConfig& cfg, const std::vector<Bucket>& recorded,
+                                           const std::string& dataset) {
+  if (recorded.empty()) return cfg.data.buckets;
+  if (cfg.is_explicit("data.buckets"))
+    S2S_CHECK(recorded == cfg.data.buckets, "config: data.buckets = ", buckets_text(cfg.data.buckets),
+              " but dataset ", dataset, " was prepared with buckets ", buckets_text(recorded),
+              " (remove data.buckets to use the dataset's, or prepare the dataset again)");
+  return recorded;
+}
+
+std::int64_t config_resolve_vocab(std::int64_t configured, std::int64_t recorded, const char* key,
+                                  const std::string& dataset) {
+  if (configured == 0) return recorded;
+  S2S_CHECK(configured == recorded, "config: ", key, " = ", configured, " but dataset ", dataset,
+            " has a vocabulary of ", recorded, " (allowed: 0 = from the dataset, or ", recorded, ")");
+  return configured;
 }
 
 std::string config_to_yaml(const TrainConfig& cfg) {

@@ -24,6 +24,8 @@ struct OptionSpec {
 const std::vector<OptionSpec>& option_specs();  // table order
 const OptionSpec* find_option(std::string_view key);
 
+// "[[5, 10], [10, 15]]"
+std::string buckets_text(const std::vector<Bucket>& buckets);
 // Shortest text that reads back as the same double ("0.99", "1e-08", ".inf").
 std::string format_double(double v);
 

@@ -245,12 +245,7 @@ OptionSpec buckets_option(const char* key, const char* def, const char* help) {
     }
     r(c) = std::move(out);
   };
-  s.get = [r](const TrainConfig& c) {
-    std::string t = "[";
-    for (std::size_t i = 0; i < r(c).size(); ++i)
-      t += (i ? ", [" : "[") + std::to_string(r(c)[i].first) + ", " + std::to_string(r(c)[i].second) + "]";
-    return t + "]";
-  };
+  s.get = [r](const TrainConfig& c) { return buckets_text(r(c)); };
   return s;
 }
 
@@ -323,6 +318,13 @@ const OptionSpec* find_option(std::string_view key) {
   for (const auto& s : option_specs())
     if (s.info.key == key) return &s;
   return nullptr;
+}
+
+std::string buckets_text(const std::vector<Bucket>& b) {
+  std::string t = "[";
+  for (std::size_t i = 0; i < b.size(); ++i)
+    t += (i ? ", [" : "[") + std::to_string(b[i].first) + ", " + std::to_string(b[i].second) + "]";
+  return t + "]";
 }
 
 std::string format_double(double v) {

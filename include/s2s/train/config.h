@@ -119,11 +119,21 @@ const std::vector<OptionInfo>& config_options();
 TrainConfig config_from_yaml_file(const std::string& path);
 TrainConfig config_from_yaml_text(const std::string& text, const std::string& source = "<yaml>");
 void config_merge_yaml_text(TrainConfig& cfg, const std::string& text, const std::string& source);
-// `key.sub=value`; the value is read as YAML (so `data.buckets=[[5,10],[10,15]]` works).
+// `key.sub=value`; the value is read as YAML (so `data.buckets=[[5,10],[10,15]]` works), except
+// for string options, which take the text after '=' verbatim (paths need no quoting).
 void config_apply_override(TrainConfig& cfg, std::string_view assignment);
 void config_apply_overrides(TrainConfig& cfg, const std::vector<std::string>& assignments);
 // Cross-field checks (single fields are checked as they are set). Throws s2s::Error.
 void config_validate(const TrainConfig& cfg);
+
+// Dataset agreement (called by the trainer once the dataset is open). Buckets: those the dataset
+// records win over the default, must equal an explicitly set data.buckets, and the config's are
+// used when the dataset records none. Vocabularies: 0 takes the dataset's size, anything else
+// must equal it. Errors name the option, both values and the dataset.
+std::vector<Bucket> config_resolve_buckets(const TrainConfig& cfg, const std::vector<Bucket>& recorded,
+                                           const std::string& dataset);
+std::int64_t config_resolve_vocab(std::int64_t configured, std::int64_t recorded, const char* key,
+                                  const std::string& dataset);
 
 // Every option, grouped by section, in table order; config_from_yaml_text(dump) == cfg.
 std::string config_to_yaml(const TrainConfig& cfg);

@@ -162,7 +162,7 @@ TEST(Config, DumpRoundTrips) {
   TrainConfig c;
   config_apply_overrides(c, {"model.cell=lstm", "optim.adam_epsilon=1e-7", "optim.momentum=0.95",
                              "data.dataset=/data/wmt fr-en.h5", "train.seed=18446744073709551615",
-                             "data.buckets=[[2, 4]]", "train.train_dir='yes'"});
+                             "data.buckets=[[2, 4]]", "train.train_dir=yes"});
   const std::string yaml = config_to_yaml(c);
   TrainConfig back = config_from_yaml_text(yaml, "dump");
   EXPECT_TRUE(config_equal(c, back)) << yaml;
@@ -173,6 +173,32 @@ TEST(Config, DumpRoundTrips) {
   EXPECT_THAT(yaml, HasSubstr("learning_rate_decay_factor: 0.99\n"));
   TrainConfig other;
   EXPECT_FALSE(config_equal(c, other));
+}
+
+TEST(Config, StringOverridesAreVerbatim) {
+  TrainConfig c;
+  config_apply_overrides(c, {"data.dataset=/data/a: b #1.h5", "train.resume=[x]"});
+  EXPECT_EQ(c.data.dataset, "/data/a: b #1.h5");
+  EXPECT_EQ(c.train.resume, "[x]");
+  EXPECT_THAT(error_of([&] { config_apply_override(c, "train.train_dir="); }), HasSubstr("non-empty"));
+  TrainConfig back = config_from_yaml_text(config_to_yaml(c));
+  EXPECT_EQ(back.data.dataset, "/data/a: b #1.h5");
+}
+
+TEST(Config, DatasetAgreement) {
+  TrainConfig c;
+  const std::vector<Bucket> recorded = {{3, 3}, {6, 6}};
+  EXPECT_EQ(config_resolve_buckets(c, recorded, "d.h5"), recorded);  // default loses
+  EXPECT_EQ(config_resolve_buckets(c, {}, "d.h5"), c.data.buckets);
+  config_apply_override(c, "data.buckets=[[3, 3], [6, 6]]");
+  EXPECT_EQ(config_resolve_buckets(c, recorded, "d.h5"), recorded);
+  config_apply_override(c, "data.buckets=[[3, 3]]");
+  auto e = error_of([&] { config_resolve_buckets(c, recorded, "d.h5"); });
+  EXPECT_THAT(e, HasSubstr("data.buckets = [[3, 3]] but dataset d.h5 was prepared with buckets [[3, 3], [6, 6]]"));
+  EXPECT_EQ(config_resolve_vocab(0, 40000, "model.source_vocab_size", "d.h5"), 40000);
+  EXPECT_EQ(config_resolve_vocab(40000, 40000, "model.source_vocab_size", "d.h5"), 40000);
+  EXPECT_THAT(error_of([&] { config_resolve_vocab(100, 40000, "model.target_vocab_size", "d.h5"); }),
+              HasSubstr("model.target_vocab_size = 100 but dataset d.h5 has a vocabulary of 40000"));
 }
 
 TEST(Config, DocMatchesTable) {
