@@ -848,7 +848,7 @@ def seed_for(name, attempt):
 
 
 PARAM_SCALE = 1.0      # every parameter U(-PARAM_SCALE, PARAM_SCALE)
-F32_SIM_LIMIT = 1e-5   # see generate(): the harness tolerance for float32 is 1e-4
+F32_SIM_LIMIT = 3e-6   # see generate(): the harness tolerance for float32 is 1e-4
 
 
 def param_init(rng):
@@ -905,7 +905,7 @@ def generate(c, max_attempts=200):
                 out[tag] = {"inputs": inp, "params": par, "probes": prb, "expected": exp, "grads": grads,
                             "J": J, "stats": dict(S.stats)}
             # Conditioning gate: the same call computed in float32 must already meet the float32
-            # tolerance with a 10x margin, so an implementation is never failed by round-off
+            # tolerance with a ~30x margin, so an implementation is never failed by round-off
             # (e.g. attention gradients that are tiny differences of large terms).
             err, where = float32_simulation_error(c, out["float32"])
             if err > F32_SIM_LIMIT:
