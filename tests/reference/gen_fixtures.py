@@ -1080,7 +1080,8 @@ COVERAGE = [
     ("feed_previous Tensor True", lambda c: _kw_any(c, "feed_previous", True) and _kw_any(c, "feed_previous_is_tensor", True)),
     ("feed_previous Tensor False", lambda c: _kw_any(c, "feed_previous", False) and _kw_any(c, "feed_previous_is_tensor", True)),
     ("output_projection given", lambda c: _kw_any(c, "output_projection", True)),
-    ("update_embedding_for_previous=False", lambda c: _kw_any(c, "update_embedding_for_previous", False)
+    ("update_embedding_for_previous=False (explicit; every 'feed_previous Tensor True' case of the "
+     "embedding_*_seq2seq functions implies it too)", lambda c: _kw_any(c, "update_embedding_for_previous", False)
      and _kw_any(c, "feed_previous", True)),
     ("loop_function identity", lambda c: _kw_any(c, "loop_function", "identity")),
     ("sampled softmax", lambda c: c.function == "sampled_softmax_loss" or
