@@ -5,6 +5,8 @@
 // e_k = tanh(F_k + y_k) @ v_k [B, L]; α_k = softmax(e_k); d_k = α_k @ H [B, A] (per example).
 #include "s2s/nn/attention_decoder.h"
 
+#include <cfloat>
+
 #include "decoder_loop.h"
 #include "s2s/autograd/ops.h"
 #include "s2s/nn/linear.h"
@@ -15,6 +17,7 @@ namespace {
 
 struct AttentionHeads {
   Var hidden;                   // H [B, L, A]
+  Var mask_bias;                // [B, L]: 0 or −FLT_MAX (s2s's optional padding mask), or undefined
   std::vector<Var> features;    // F_k [B, L, A]
   std::vector<Var> v;           // v_k as [A, 1]
   std::int64_t batch, length, size;
@@ -33,6 +36,7 @@ std::vector<Var> attention(ParamStore& ps, const AttentionHeads& heads, const St
     Var y = linear(ps, {query}, A);                                                  // [B, A]
     Var s = ag::tanh(ag::add_broadcast_middle(heads.features[k], y));                // [B, L, A]
     Var e = ag::reshape(ag::matmul(ag::reshape(s, {B * L, A}), heads.v[k]), {B, L});  // [B, L]
+    if (heads.mask_bias.defined()) e = ag::add(e, heads.mask_bias);
     Var alpha = ag::softmax(e);
     Var d = ag::matmul(ag::reshape(alpha, {B, 1, L}), heads.hidden);                  // [B, 1, A]
     reads.push_back(ag::reshape(d, {B, A}));
@@ -59,6 +63,13 @@ RnnOutput run_attention_decoder(ParamStore& ps, std::int64_t steps, const detail
   heads.length = attention_states.dim(1);
   heads.size = attention_states.dim(2);
   const std::int64_t B = heads.batch, L = heads.length, A = heads.size;
+  if (options.attention_mask) {
+    const Tensor m = options.attention_mask->to(Device::CPU).to_dtype(DType::F64);
+    S2S_CHECK(m.numel() == B * L, "attention_decoder: attention_mask must be [", B, ", ", L, "], got ", shape_str(m.shape()));
+    Tensor bias = Tensor::zeros({B, L}, DType::F64);
+    for (std::int64_t i = 0; i < B * L; ++i) bias.data<double>()[i] = m.data<double>()[i] != 0.0 ? 0.0 : -double(FLT_MAX);
+    heads.mask_bias = ag::constant(bias.to_dtype(dtype).to(device));
+  }
   Var hidden_2d = ag::reshape(attention_states, {B * L, A});
   for (std::int64_t k = 0; k < options.num_heads; ++k) {
     Var w = ps.get_variable("AttnW_" + std::to_string(k), {1, 1, A, A}, std::nullopt, dtype);
@@ -140,6 +151,7 @@ RnnOutput embedding_attention_decoder(ParamStore& ps, const Ids& decoder_inputs,
   att.output_size = options.output_size.value_or(cell->output_size());
   att.num_heads = options.num_heads;
   att.initial_state_attention = options.initial_state_attention;
+  att.attention_mask = options.attention_mask;
   if (options.feed_previous)
     att.loop_function =
         extract_argmax_and_embed(embedding, options.output_projection, options.update_embedding_for_previous);

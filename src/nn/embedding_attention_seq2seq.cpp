@@ -44,6 +44,14 @@ RnnOutput embedding_attention_seq2seq(ParamStore& ps, const Ids& encoder_inputs,
   dec.feed_previous = options.feed_previous.value;
   dec.update_embedding_for_previous = !options.feed_previous.is_tensor;  // §4.0 asymmetry
   dec.initial_state_attention = options.initial_state_attention;
+  if (options.mask_padding) {
+    Tensor mask = Tensor::empty({B, T}, DType::F64);
+    for (std::int64_t t = 0; t < T; ++t) {
+      const auto ids = encoder_inputs[t].to(Device::CPU).to_vector<std::int32_t>();
+      for (std::int64_t b = 0; b < B; ++b) mask.data<double>()[b * T + t] = ids[b] == options.pad_id ? 0.0 : 1.0;
+    }
+    dec.attention_mask = mask;
+  }
   return embedding_attention_decoder(ps, decoder_inputs, encoded.state, attention_states, decoder_cell,
                                      num_decoder_symbols, embedding_size, dec);
 }

@@ -21,8 +21,11 @@ struct AttentionDecoderOptions {
   std::optional<DType> dtype;  // scope dtype (zero attention reads)
   std::string scope = "attention_decoder";
   bool initial_state_attention = false;
+  // s2s extension (§11.6), off by default: [B, L] with 1 = attend, 0 = excluded from the softmax
+  // (−FLT_MAX added to its score). TF attends to every position, PAD included.
+  std::optional<Tensor> attention_mask;
 };
-// attention_states: [B, L, A]. Attention is unmasked (fidelity, §11.6).
+// attention_states: [B, L, A]. Attention is unmasked unless attention_mask is given (§11.6).
 RnnOutput attention_decoder(ParamStore& ps, const std::vector<Var>& decoder_inputs, const State& initial_state,
                             const Var& attention_states, const CellPtr& cell,
                             const AttentionDecoderOptions& options = {});
@@ -36,6 +39,7 @@ struct EmbeddingAttentionDecoderOptions {
   std::optional<DType> dtype;
   std::string scope = "embedding_attention_decoder";
   bool initial_state_attention = false;
+  std::optional<Tensor> attention_mask;  // s2s extension, see AttentionDecoderOptions
 };
 RnnOutput embedding_attention_decoder(ParamStore& ps, const Ids& decoder_inputs, const State& initial_state,
                                       const Var& attention_states, const CellPtr& cell,

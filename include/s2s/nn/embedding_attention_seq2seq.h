@@ -19,6 +19,10 @@ struct EmbeddingAttentionSeq2SeqOptions {
   std::optional<DType> dtype;
   std::string scope = "embedding_attention_seq2seq";
   bool initial_state_attention = false;
+  // s2s extension (§11.6), off by default: exclude encoder positions whose id is pad_id from the
+  // attention softmax. Off reproduces TF (PAD positions of the reversed, padded input attended).
+  bool mask_padding = false;
+  std::int32_t pad_id = 0;
 };
 
 RnnOutput embedding_attention_seq2seq(ParamStore& ps, const Ids& encoder_inputs, const Ids& decoder_inputs,

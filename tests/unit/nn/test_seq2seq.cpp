@@ -89,6 +89,39 @@ TEST(AttentionDecoder, MatchesPlainLoopReference) {
   for (size_t t = 0; t < 3; ++t) expect_near(ref[t], out.outputs[t], 1e-12, "attention output");
 }
 
+// s2s extension (§11.6): masked positions are excluded from the softmax; an all-ones mask is a no-op.
+TEST(AttentionDecoder, PaddingMaskExcludesPositions) {
+  auto cell = std::make_shared<GRUCell>(3);
+  std::vector<Var> inputs = {random_var({kB, 2}, 1), random_var({kB, 2}, 2)};
+  Var h0 = random_var({kB, 3}, 4);
+  Tensor h1 = random_tensor({kB, 4, 5}, 5), h2 = h1.clone();
+  for (int a = 0; a < 5; ++a) h2.data<double>()[(0 * 4 + 1) * 5 + a] = 9.0;  // example 0, position 1
+  auto run = [&](const Tensor& attn, std::optional<Tensor> mask) {
+    ag::ParamStore ps(3, DType::F64);
+    AttentionDecoderOptions o;
+    o.num_heads = 2;
+    o.attention_mask = mask;
+    std::vector<double> v;
+    for (const auto& x : attention_decoder(ps, inputs, State(h0), Var(attn), cell, o).outputs)
+      for (double d : x.value().to_vector<double>()) v.push_back(d);
+    return v;
+  };
+  Tensor mask = Tensor::from_vector<double>({kB, 4}, {1, 0, 1, 1, 1, 1, 1, 1});
+  EXPECT_EQ(run(h1, mask), run(h2, mask)) << "a masked position does not influence the outputs";
+  EXPECT_NE(run(h1, std::nullopt), run(h2, std::nullopt)) << "unmasked (TF), it does";
+  EXPECT_EQ(run(h1, Tensor::full({kB, 4}, DType::F64, 1.0)), run(h1, std::nullopt));
+  // embedding_attention_seq2seq's mask_padding masks the PAD ids of the encoder inputs.
+  auto seq = [&](bool mask_padding) {
+    ag::ParamStore ps(3, DType::F64);
+    EmbeddingAttentionSeq2SeqOptions o;
+    o.dtype = DType::F64;
+    o.mask_padding = mask_padding;
+    return embedding_attention_seq2seq(ps, ids({{0, 0}, {0, 3}, {2, 1}}), ids({{1, 1}}), cell, 4, 5, 2, o)
+        .outputs[0].value().to_vector<double>();
+  };
+  EXPECT_NE(seq(true), seq(false));
+}
+
 TEST(AttentionDecoder, GradientsWithHeadsLoopAndInitialStateAttention) {
   auto cell = std::make_shared<MultiRNNCell>(std::vector<CellPtr>{std::make_shared<GRUCell>(3), std::make_shared<BasicLSTMCell>(2)});
   std::vector<Var> inputs = {random_var({kB, 4}, 1), random_var({kB, 4}, 2), random_var({kB, 4}, 3)};
