@@ -85,6 +85,10 @@ ForwardResult Seq2SeqModel::forward(const Seq2SeqBatch& batch, ForwardMode mode)
   const bool feed_previous = mode == ForwardMode::Decode;
   const std::int64_t emb = config_.effective_embedding_size();
 
+  // Every bucket and every step shares one set of variables: the first forward creates them, all
+  // later ones reuse them (a missing or re-created name is then an error, not a silent new one).
+  ag::VariableScope sharing(*store_, "", variables_created_ ? ag::Reuse::Yes : ag::Reuse::No);
+  variables_created_ = true;
   nn::RnnOutput out;
   if (config_.attention) {
     nn::EmbeddingAttentionSeq2SeqOptions o;

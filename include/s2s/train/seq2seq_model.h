@@ -66,6 +66,7 @@ class Seq2SeqModel {
   std::int64_t source_vocab_, target_vocab_;
   std::vector<Bucket> buckets_;
   bool sampled_;
+  bool variables_created_ = false;
   std::unique_ptr<ag::ParamStore> store_;
   PhiloxStream sampler_rng_;
   std::shared_ptr<Impl> impl_;

@@ -1,0 +1,33 @@
+#pragma once
+// Owns: the training loop of `s2s train` (translate.py's train(), data-parallel):
+//   each step every rank takes a batch of the SAME bucket from its own shard, runs forward and
+//   backward on the tape, the gradients are averaged across ranks by the reducer while backward
+//   runs, then every rank clips by the global norm and applies the same update, so replicas stay
+//   identical (checked every `drift_check_every` steps). Every steps_per_checkpoint steps: the
+//   translate plateau decay, a checkpoint (rank 0, atomic), dev evaluation, metrics.
+// Does not own: the model (seq2seq_model.h), batching (data/), collectives (dist/), the file
+// formats (checkpoint.h). Resume is exact: the checkpoint holds parameters, optimizer state,
+// learning-rate history, the sampler cursor, every RNG state and the loop's accumulators.
+#include <cstdint>
+#include <string>
+
+#include "s2s/train/config.h"
+
+namespace s2s::dist {
+class World;
+}
+
+namespace s2s::train {
+
+struct TrainResult {
+  std::int64_t global_step = 0;
+  double last_loss = 0;              // average training loss of the last logging window
+  std::string last_checkpoint;       // path, empty if none was written
+  bool stopped_by_signal = false;
+  std::int64_t skipped_steps = 0;    // non-finite steps skipped (nan_policy: skip)
+  int exit_code = 0;                 // 143 after SIGTERM, 130 after SIGINT (signals.h), else 0
+};
+
+TrainResult run_training(const TrainConfig& config, dist::World& world);
+
+}  // namespace s2s::train

@@ -1,0 +1,54 @@
+#pragma once
+// Owns: where a training run reports to, on rank 0 only: the terminal (live progress line on a
+// TTY, periodic lines otherwise), metrics.jsonl and TensorBoard event files in train_dir, and the
+// checkpoint / evaluation summaries (translate's lines). Other ranks construct it as a no-op.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "s2s/dist/gradient_reducer.h"
+#include "s2s/train/config.h"
+#include "s2s/train/evaluate.h"
+#include "s2s/train/metrics.h"
+#include "s2s/train/run_state.h"
+
+namespace s2s::train {
+
+class EventFileWriter;
+class JsonlWriter;
+
+struct StepReport {
+  std::int64_t step = 0;
+  int bucket = 0;
+  double loss = 0;
+  double learning_rate = 0;
+  double grad_norm = 0;
+  double tokens = 0;
+  double step_seconds = 0;
+  bool skipped = false;
+  dist::ReduceStats reduce;
+};
+
+class TrainingLog {
+ public:
+  TrainingLog(const TrainConfig& config, bool enabled, std::int64_t start_step);
+  ~TrainingLog();
+  void step(const StepReport& r);
+  void checkpoint_line(const LoopState& window, double learning_rate, double step_time_s);
+  void saved(const std::string& path, std::int64_t step);
+  void evaluation(const std::string& kind, const std::vector<BucketEval>& buckets, std::int64_t step);
+  void message(const std::string& line);
+  void finish(const dist::ReduceStats& totals);
+
+ private:
+  bool enabled_;
+  const TrainConfig& config_;
+  std::int64_t start_step_;
+  std::chrono::steady_clock::time_point start_;
+  std::unique_ptr<ProgressPrinter> progress_;
+  std::unique_ptr<JsonlWriter> jsonl_;
+  std::unique_ptr<EventFileWriter> events_;
+};
+
+}  // namespace s2s::train

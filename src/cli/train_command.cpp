@@ -1,0 +1,54 @@
+// Owns: `s2s train --config FILE [--set key=value ...] [--resume auto|none|PATH]`.
+// Exit codes: 0 done; 1 error (an s2s::Error; in a multi-rank job every rank is aborted so none
+// hangs); 130/143 checkpointed and stopped on SIGINT/SIGTERM (signals.h); 75/76 a rank or NCCL
+// failed (dist/exit_codes.h).
+#include <cstdio>
+
+#include "commands.h"
+#include "s2s/core/error.h"
+#include "s2s/dist/log.h"
+#include "s2s/dist/world.h"
+#include "s2s/train/config.h"
+#include "s2s/train/trainer.h"
+
+namespace s2s::cli {
+namespace {
+struct TrainOptions {
+  std::string config;
+  std::vector<std::string> overrides;
+  std::string resume;
+  bool print_config = false;
+};
+
+int run_train(const TrainOptions& o) {
+  train::TrainConfig cfg = o.config.empty() ? train::TrainConfig() : train::config_from_yaml_file(o.config);
+  train::config_apply_overrides(cfg, o.overrides);
+  if (!o.resume.empty()) train::config_apply_override(cfg, "train.resume=" + o.resume);
+  train::config_validate(cfg);
+  if (o.print_config) {
+    std::printf("%s", train::config_to_yaml(cfg).c_str());
+    return 0;
+  }
+  dist::World world;
+  try {
+    train::TrainResult r = train::run_training(cfg, world);
+    dist::log_root("done: step {}, loss {:.4f}, checkpoint {}", r.global_step, r.last_loss,
+                   r.last_checkpoint.empty() ? "(none)" : r.last_checkpoint);
+    return r.exit_code;
+  } catch (const s2s::Error& e) {
+    if (world.size() > 1) world.abort(1, std::string("error: ") + e.what());  // no rank may hang
+    throw;
+  }
+}
+}  // namespace
+
+CommandRunner setup_train(CLI::App& app) {
+  auto o = std::make_shared<TrainOptions>();
+  app.add_option("--config,-c", o->config, "YAML config (configs/quickstart.yaml, configs/translate.yaml)");
+  app.add_option("--set", o->overrides, "override a key: --set optim.learning_rate=0.3 (repeatable)");
+  app.add_option("--resume", o->resume, "auto (latest valid checkpoint in train_dir), none, or a checkpoint path");
+  app.add_flag("--print-config", o->print_config, "print the effective config and exit");
+  return [o] { return run_train(*o); };
+}
+
+}  // namespace s2s::cli

@@ -1,0 +1,277 @@
+// Owns: run_training, the data-parallel translate training loop (see trainer.h).
+#include "s2s/train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "s2s/autograd/var.h"
+#include "s2s/kernels/tensor_ops.h"
+#include "s2s/data/prefetch.h"
+#include "s2s/data/sampler.h"
+#include "s2s/dist/gradient_reducer.h"
+#include "s2s/dist/log.h"
+#include "s2s/dist/replicas.h"
+#include "s2s/dist/world.h"
+#include "s2s/train/checkpoint.h"
+#include "s2s/train/checkpoint_manager.h"
+#include "s2s/train/clip.h"
+#include "s2s/train/evaluate.h"
+#include "s2s/train/lr_schedule.h"
+#include "s2s/train/optimizer.h"
+#include "s2s/train/run_state.h"
+#include "s2s/train/seq2seq_model.h"
+#include "s2s/train/nan_guard.h"
+#include "s2s/train/signals.h"
+#include "s2s/train/training_log.h"
+
+namespace s2s::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+enum AuxSlot { kAuxLoss, kAuxTokens, kAuxCheckpoint, kAuxTerm, kAuxInt, kAuxSize };
+
+std::vector<Bucket> model_buckets(const data::Dataset& dataset, const TrainConfig& cfg) {
+  std::vector<Bucket> buckets;
+  for (const auto& b : dataset.buckets()) buckets.emplace_back(b.encoder_size, b.decoder_size);
+  if (cfg.is_explicit("data.buckets")) {
+    S2S_CHECK(cfg.data.buckets == buckets, "data.buckets in the config does not match the buckets the dataset ",
+              dataset.path(), " was prepared with (prepare the data again with --buckets, or drop the key)");
+  }
+  return buckets;
+}
+
+std::int64_t vocab_size(std::int64_t configured, std::int64_t from_data, const char* key) {
+  S2S_CHECK(configured == 0 || configured == from_data, key, " = ", configured,
+            " but the dataset's vocabulary has ", from_data, " entries (use 0 to take the dataset's)");
+  return from_data;
+}
+
+Seq2SeqBatch to_model_batch(const data::Batch& b) {
+  return {static_cast<std::size_t>(b.bucket), b.encoder_inputs, b.decoder_inputs, b.targets, b.weights};
+}
+
+
+// Everything a step needs, built once.
+struct Session {
+  Session(const TrainConfig& c, dist::World& w) : cfg(c), world(w) {}
+  const TrainConfig& cfg;
+  dist::World& world;
+  std::shared_ptr<const data::Dataset> dataset;
+  std::unique_ptr<Seq2SeqModel> model;
+  std::vector<ag::Var> params;
+  std::vector<ParamRef> refs;
+  std::vector<Tensor> grads;
+  std::unique_ptr<Optimizer> optimizer;
+  std::unique_ptr<LrSchedule> schedule;
+  std::unique_ptr<CheckpointManager> checkpoints;
+  std::unique_ptr<data::Prefetcher> prefetcher;
+  std::unique_ptr<dist::GradientReducer> reducer;
+  // float64 [kAuxSize], all-reduced (averaged) together with the gradients, so the step's
+  // bookkeeping costs no extra collective: every rank sees the global loss and token count, and a
+  // signal on any rank (> 0 after averaging) stops every rank at the same step.
+  Tensor aux;
+  LoopState loop;
+};
+
+void build(Session& s) {
+  const TrainConfig& cfg = s.cfg;
+  s.dataset = data::Dataset::open(cfg.data.dataset);
+  const auto buckets = model_buckets(*s.dataset, cfg);
+  const auto vs = vocab_size(cfg.model.source_vocab_size, s.dataset->source_vocab().size(), "model.source_vocab_size");
+  const auto vt = vocab_size(cfg.model.target_vocab_size, s.dataset->target_vocab().size(), "model.target_vocab_size");
+  s.model = std::make_unique<Seq2SeqModel>(cfg.model, vs, vt, buckets, cfg.train.seed);
+  s.model->create_variables();
+  s.params = s.model->params().parameters();
+  for (auto& p : s.params) {
+    s.grads.push_back(p.grad());
+    s.refs.push_back({p.name(), p.value(), p.grad()});
+  }
+  s.optimizer = make_optimizer(cfg.optim);
+  s.optimizer->init(s.refs);
+  s.schedule = make_lr_schedule(cfg.optim);
+  s.checkpoints = std::make_unique<CheckpointManager>(cfg.train.train_dir, cfg.train.keep_checkpoints,
+                                                      [](const std::string& w) { dist::log_all("warning: " + w); });
+  s.aux = Tensor::zeros({kAuxSize}, DType::F64, Device::CPU);
+  dist::ReducerOptions ro;
+  ro.bucket_bytes = static_cast<std::size_t>(cfg.dist.bucket_bytes);
+  std::string reducer = std::string(to_string(cfg.dist.reducer));
+  if (cfg.dist.reducer == ReducerKind::Auto) reducer = cfg.model.device == Device::CUDA ? "nccl" : "mpi";
+  s.reducer = dist::make_reducer(reducer, s.world, ro);
+  std::vector<Tensor> reduced = s.grads;
+  reduced.push_back(s.aux);
+  s.reducer->prepare(reduced);
+  dist::log_root("model: {} {}x{} {}, vocab {}/{}, {} parameters ({} tensors), {} softmax, buckets {}",
+                 cfg.model.attention ? "attention" : "rnn", cfg.model.num_layers, cfg.model.size,
+                 to_string(cfg.model.cell), vs, vt, s.model->params().total_elements(), s.params.size(),
+                 s.model->sampled_softmax() ? fmt::format("sampled({})", cfg.model.num_samples) : "full",
+                 data::format_buckets(s.dataset->buckets()));
+}
+
+// Restores a checkpoint (read by rank 0, broadcast to all) or broadcasts rank 0's initial values.
+std::optional<data::SamplerCursor> restore_or_broadcast(Session& s) {
+  std::string meta;
+  std::optional<CheckpointState> state;
+  if (s.world.is_root()) {
+    ResumeChoice choice = s.checkpoints->resolve_resume(s.cfg.train.resume);
+    if (choice.path) {
+      state = read_checkpoint(*choice.path);
+      dist::log_root("resuming from {} (step {}, saved by {} rank(s))", *choice.path, state->global_step,
+                     state->world_size);
+      restore_model_values(*state, s.params, *s.optimizer);
+      meta = run_state_to_json(*state);
+    }
+  }
+  dist::broadcast_string(s.world, meta);
+  std::vector<Tensor> values;
+  for (auto& p : s.params) values.push_back(p.mutable_value());
+  for (auto& [name, t] : s.optimizer->state()) values.push_back(t);
+  dist::broadcast_tensors(s.world, values);
+  if (meta.empty()) return std::nullopt;
+  RunState rs = run_state_from_json(meta);
+  std::map<std::string, Tensor> slots;  // broadcast values, re-loaded to restore the update count
+  for (const auto& [name, t] : s.optimizer->state()) slots[name] = t.clone();
+  s.optimizer->load_state(slots, rs.optimizer_updates);
+  s.schedule->restore(rs.schedule);
+  s.model->sampler_rng().set_state(rs.softmax_sampler);
+  s.model->set_dropout_counter(rs.dropout_counter);
+  s.loop = rs.loop;
+  return rs.cursor;
+}
+
+void start_data(Session& s, const std::optional<data::SamplerCursor>& cursor) {
+  data::SamplerOptions so;
+  so.batch_size = s.cfg.train.batch_size;
+  so.rank = s.world.rank();
+  so.world_size = s.world.size();
+  so.seed = s.cfg.data.seed;
+  so.mode = s.cfg.data.sampler == SamplerMode::Fidelity ? data::SamplingMode::Fidelity : data::SamplingMode::Epoch;
+  auto sampler = std::make_unique<data::BucketSampler>(s.dataset, so);
+  if (cursor) sampler->restore(*cursor);
+  s.prefetcher = std::make_unique<data::Prefetcher>(std::move(sampler));
+}
+
+std::string save(Session& s) {
+  CheckpointState st;
+  st.global_step = s.loop.global_step;
+  collect_model_values(st, s.params, *s.optimizer);
+  RunState rs;
+  rs.optimizer_updates = s.optimizer->updates();
+  rs.schedule = s.schedule->state();
+  rs.softmax_sampler = s.model->sampler_rng().state();
+  rs.dropout_counter = s.model->dropout_counter();
+  rs.loop = s.loop;
+  rs.cursor = s.prefetcher->cursor();
+  fill_checkpoint_run_state(st, rs);
+  st.config_yaml = config_to_yaml(s.cfg);
+  st.world_size = s.world.size();
+  std::string path;
+  if (s.world.is_root()) path = s.checkpoints->save(st);
+  s.world.barrier("checkpoint write");
+  return path;
+}
+
+}  // namespace
+
+TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
+  Session s(cfg, world);
+  build(s);
+  auto cursor = restore_or_broadcast(s);
+  start_data(s, cursor);
+  SignalHandlers signal_handlers;
+  NanGuard nan_guard(cfg.train.nan_policy, s.loop.skipped_steps);
+  TrainingLog log(cfg, world.is_root(), s.loop.global_step);
+  TrainResult result;
+  const auto& cfg_t = cfg.train;
+  const int world_size = world.size();
+
+  while (cfg_t.max_steps == 0 || s.loop.global_step < cfg_t.max_steps) {
+    const auto t0 = Clock::now();
+    const data::Batch batch = s.prefetcher->next();
+    const Seq2SeqBatch mb = to_model_batch(batch);
+    ag::Tape tape;
+    ForwardResult fwd;
+    {
+      ag::TapeScope recording(&tape);
+      fwd = s.model->forward(mb, ForwardMode::Train);
+    }
+    s.model->params().zero_grads();
+    tape.backward(fwd.loss, [&](const ag::Var& p) { s.reducer->ready(p.grad()); });
+    tape.clear();
+
+    const SignalRequest local = poll_signals();
+    double* aux = s.aux.data<double>();
+    aux[kAuxLoss] = fwd.loss.value().item();
+    aux[kAuxTokens] = kern::sum(batch.weights);
+    aux[kAuxCheckpoint] = local.checkpoint ? 1.0 : 0.0;
+    aux[kAuxTerm] = local.exit && local.signal != 2 ? 1.0 : 0.0;
+    aux[kAuxInt] = local.exit && local.signal == 2 ? 1.0 : 0.0;
+    s.reducer->ready(s.aux);
+    StepReport report;
+    report.reduce = s.reducer->finish();
+    report.loss = aux[kAuxLoss];                       // mean of the ranks' losses: the global batch's
+    report.tokens = aux[kAuxTokens] * world_size;      // target tokens of the global batch
+    report.bucket = batch.bucket;
+    report.grad_norm = global_norm(s.grads);
+    report.learning_rate = s.schedule->learning_rate(s.loop.global_step);
+
+    if (nan_guard.check(s.loop.global_step + 1, batch.bucket, report.loss, report.grad_norm, s.refs)) {
+      if (cfg.optim.max_gradient_norm > 0) scale_to_global_norm(s.grads, report.grad_norm, cfg.optim.max_gradient_norm);
+      s.optimizer->step(s.refs, report.learning_rate);
+      ++s.loop.global_step;
+      s.loop.add(report.loss, report.tokens);
+    } else {
+      report.skipped = true;
+      s.loop.skipped_steps = nan_guard.skipped();
+    }
+    report.step = s.loop.global_step;
+    report.step_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    s.loop.step_seconds += report.step_seconds;
+    log.step(report);
+
+    bool saved = false;
+    if (!report.skipped && s.loop.global_step % cfg_t.steps_per_checkpoint == 0) {
+      // translate.py: print, decay on plateau, save, reset the window, evaluate on dev.
+      const double loss_avg = s.loop.window_loss();
+      const double step_time = s.loop.window_steps ? s.loop.step_seconds / double(s.loop.window_steps) : 0.0;
+      log.checkpoint_line(s.loop, s.schedule->state().learning_rate, step_time);
+      s.schedule->on_checkpoint(loss_avg);
+      dist::check_replicas(world, collect_values(s.params), s.model->params().names());
+      s.loop.reset_window();
+      result.last_loss = loss_avg;
+      result.last_checkpoint = save(s);
+      saved = true;
+      log.saved(result.last_checkpoint, s.loop.global_step);
+      if (cfg_t.eval != EvalMode::Translate)
+        log.evaluation("full", evaluate_full(*s.model, s.dataset, "dev", cfg_t.batch_size, world), s.loop.global_step);
+      if (cfg_t.eval != EvalMode::Full)
+        log.evaluation("translate", evaluate_translate(*s.model, s.dataset, "dev", cfg_t.batch_size,
+                                                       cfg.data.seed ^ std::uint64_t(s.loop.global_step), world),
+                       s.loop.global_step);
+    }
+    const bool exit_requested = aux[kAuxTerm] > 0 || aux[kAuxInt] > 0;
+    if ((aux[kAuxCheckpoint] > 0 || exit_requested) && !saved) {
+      result.last_checkpoint = save(s);
+      log.saved(result.last_checkpoint, s.loop.global_step);
+    }
+    if (exit_requested) {
+      result.stopped_by_signal = true;
+      result.exit_code = aux[kAuxInt] > 0 ? 130 : 143;
+      log.message(fmt::format("stopping on a signal after step {} (exit code {})", s.loop.global_step, result.exit_code));
+      break;
+    }
+  }
+  if (!result.stopped_by_signal && s.loop.global_step > 0 &&
+      (result.last_checkpoint.empty() || s.loop.global_step % cfg_t.steps_per_checkpoint != 0)) {
+    result.last_checkpoint = save(s);
+    log.saved(result.last_checkpoint, s.loop.global_step);
+  }
+  result.global_step = s.loop.global_step;
+  result.skipped_steps = nan_guard.skipped();
+  if (s.loop.window_steps > 0) result.last_loss = s.loop.window_loss();
+  log.finish(s.reducer->totals());
+  return result;
+}
+
+}  // namespace s2s::train
