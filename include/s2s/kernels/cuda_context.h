@@ -26,21 +26,25 @@ class Context {
   int device() const { return device_; }
   void* stream() const { return stream_; }  // cudaStream_t
   void* cublas() const { return cublas_; }  // cublasHandle_t
-  DeviceError* device_error() const { return error_; }  // mapped pinned memory, device-visible
+  DeviceError* device_error() const { return error_; }  // device memory, written by kernels
 
-  // Waits for all queued work, then throws s2s::Error if a kernel reported a bad index.
+  // Waits for all queued work, then throws s2s::Error if a kernel reported a bad index (the
+  // report is read with the same synchronisation, through a pinned mirror, and then cleared).
   void synchronize();
-  // Throws (and clears the report) if a kernel reported an error; call only after a sync.
-  void check_device_errors();
 
  private:
+  void release() noexcept;
+
   int device_;
   void* stream_ = nullptr;
   void* cublas_ = nullptr;
-  DeviceError* error_ = nullptr;
+  DeviceError* error_ = nullptr;         // device
+  DeviceError* error_mirror_ = nullptr;  // pinned host copy, refreshed by synchronize()
 };
 
-// The context made by initialize(); throws s2s::Error if initialize() was not called.
+// The context made by initialize(); throws s2s::Error if initialize() was not called. Also makes
+// the context's device current on the calling thread (once per thread), so helper threads that
+// move tensors use the right device.
 Context& context();
 bool has_context();
 

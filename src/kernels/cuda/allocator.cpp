@@ -28,7 +28,10 @@ void raw_device_free(void* p) { S2S_CUDA_CHECK(cudaFree(p)); }
 
 CudaCachingAllocator::CudaCachingAllocator() : pool_(raw_device_alloc, raw_device_free) {}
 
-void* CudaCachingAllocator::allocate(std::size_t bytes) { return pool_.allocate(bytes); }
+void* CudaCachingAllocator::allocate(std::size_t bytes) {
+  context();  // makes the context's device current on this thread before cudaMalloc
+  return pool_.allocate(bytes);
+}
 
 // No synchronisation: everything that may still use p is queued on the one stream before any
 // kernel that will get p again (see cuda_context.h).

@@ -37,38 +37,51 @@ const char* device_error_op_name(int op) {
 }
 
 Context::Context(int device) : device_(device) {
-  S2S_CUDA_CHECK(cudaSetDevice(device));
-  cudaStream_t stream = nullptr;
-  S2S_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-  stream_ = stream;
-  cublasHandle_t handle = nullptr;
-  S2S_CUBLAS_CHECK(cublasCreate(&handle));
-  cublas_ = handle;
-  S2S_CUBLAS_CHECK(cublasSetStream(handle, stream));
-  void* host = nullptr;
-  S2S_CUDA_CHECK(cudaHostAlloc(&host, sizeof(DeviceError), cudaHostAllocMapped));
-  error_ = static_cast<DeviceError*>(host);
-  *error_ = DeviceError{};
+  try {
+    S2S_CUDA_CHECK(cudaSetDevice(device));
+    cudaStream_t stream = nullptr;
+    S2S_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+    stream_ = stream;
+    cublasHandle_t handle = nullptr;
+    S2S_CUBLAS_CHECK(cublasCreate(&handle));
+    cublas_ = handle;
+    S2S_CUBLAS_CHECK(cublasSetStream(handle, stream));
+    void* dev = nullptr;
+    S2S_CUDA_CHECK(cudaMalloc(&dev, sizeof(DeviceError)));
+    error_ = static_cast<DeviceError*>(dev);
+    S2S_CUDA_CHECK(cudaMemsetAsync(error_, 0, sizeof(DeviceError), stream));
+    void* host = nullptr;
+    S2S_CUDA_CHECK(cudaMallocHost(&host, sizeof(DeviceError)));
+    error_mirror_ = static_cast<DeviceError*>(host);
+    S2S_CUDA_CHECK(cudaStreamSynchronize(stream));
+  } catch (...) {
+    release();
+    throw;
+  }
 }
 
-Context::~Context() {
-  // No checks: a destructor must not throw, and there is nothing useful to do on failure.
+Context::~Context() { release(); }
+
+// No checks: called from the destructor and on a failed construction, where nothing useful can
+// be done about a failure.
+void Context::release() noexcept {
   if (cublas_ != nullptr) cublasDestroy(static_cast<cublasHandle_t>(cublas_));
   if (stream_ != nullptr) cudaStreamDestroy(static_cast<cudaStream_t>(stream_));
-  if (error_ != nullptr) cudaFreeHost(error_);
+  if (error_ != nullptr) cudaFree(error_);
+  if (error_mirror_ != nullptr) cudaFreeHost(error_mirror_);
+  cublas_ = stream_ = nullptr;
+  error_ = error_mirror_ = nullptr;
 }
 
 void Context::synchronize() {
-  S2S_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream_)));
-  check_device_errors();
-}
-
-void Context::check_device_errors() {
-  volatile DeviceError* e = error_;
-  if (e->claimed == 0) return;
-  const DeviceError report{e->claimed, e->op, e->position, e->value, e->limit};
-  e->op = kErrNone;
-  e->claimed = 0;
+  auto stream = static_cast<cudaStream_t>(stream_);
+  S2S_CUDA_CHECK(cudaMemcpyAsync(error_mirror_, error_, sizeof(DeviceError), cudaMemcpyDeviceToHost, stream));
+  S2S_CUDA_CHECK(cudaStreamSynchronize(stream));
+  if (error_mirror_->claimed == 0) return;
+  const DeviceError report = *error_mirror_;
+  S2S_CUDA_CHECK(cudaMemsetAsync(error_, 0, sizeof(DeviceError), stream));  // report once
+  S2S_CUDA_CHECK(cudaStreamSynchronize(stream));
+  error_mirror_->claimed = 0;
   S2S_FAIL(device_error_op_name(report.op), " ", report.value, " at position ", report.position,
            " is outside [0, ", report.limit, ") (reported by a CUDA kernel on device ", device_,
            ", ", process_identity(), ")");
@@ -76,6 +89,11 @@ void Context::check_device_errors() {
 
 Context& context() {
   S2S_CHECK(g_context != nullptr, "the CUDA backend is not initialised: call s2s::cuda::initialize(device) first");
+  thread_local int current_device = -1;  // cudaSetDevice is per host thread
+  if (current_device != g_context->device()) {
+    S2S_CUDA_CHECK(cudaSetDevice(g_context->device()));
+    current_device = g_context->device();
+  }
   return *g_context;
 }
 bool has_context() { return g_context != nullptr; }
@@ -84,7 +102,7 @@ int device_count(std::string* reason) {
   int n = 0;
   const cudaError_t rc = cudaGetDeviceCount(&n);
   if (rc != cudaSuccess) {
-    cudaGetLastError();  // clear the sticky-free error so later calls start clean
+    cudaGetLastError();  // not a sticky error: clear it so later calls start clean
     if (reason != nullptr) *reason = cudaGetErrorString(rc);
     return 0;
   }

@@ -2,9 +2,11 @@
 // Owns: the report a kernel writes when it meets an invalid index (an embedding id outside the
 // table, a label outside the vocabulary). The CPU kernels throw at once; a CUDA kernel cannot, and
 // checking on the host would cost a synchronisation per op, so the kernel poisons its output (NaN)
-// and records the first bad index here; Context::check_device_errors() turns the record into an
+// and records the first bad index here; Context::synchronize() turns the record into an
 // s2s::Error at the next synchronisation (synchronize(), or any copy to the host).
-// The record lives in mapped pinned host memory: the host reads it after a sync without a copy.
+// The record lives in device memory (device atomics on mapped host memory are not portable);
+// synchronize() copies it to a pinned mirror in the same stream sync, so checking costs no
+// extra round trip.
 #include <cstdint>
 
 namespace s2s::cuda {
