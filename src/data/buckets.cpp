@@ -10,15 +10,16 @@ namespace s2s::data {
 std::vector<Bucket> default_buckets() { return {{5, 10}, {10, 15}, {20, 25}, {40, 50}}; }
 
 void validate_buckets(const std::vector<Bucket>& buckets) {
-  S2S_CHECK(!buckets.empty(), "no buckets (expected at least one I,O pair)");
+  if (buckets.empty()) S2S_FAIL("no buckets (expected at least one I,O pair)");
   for (std::size_t i = 0; i < buckets.size(); ++i) {
     const Bucket& b = buckets[i];
-    S2S_CHECK(b.encoder_size >= 1 && b.decoder_size >= 3, "bucket ", i, " (", b.encoder_size, ",",
-              b.decoder_size, "): expected I >= 1 and O >= 3 (O holds GO, a token and EOS)");
+    if (b.encoder_size < 1 || b.decoder_size < 3)
+      S2S_FAIL("bucket ", i, " (", b.encoder_size, ",", b.decoder_size,
+               "): expected I >= 1 and O >= 3 (O holds GO, a token and EOS)");
     if (i > 0)
-      S2S_CHECK(b.encoder_size >= buckets[i - 1].encoder_size && b.decoder_size >= buckets[i - 1].decoder_size,
-                "bucket ", i, " (", b.encoder_size, ",", b.decoder_size, ") is smaller than bucket ", i - 1,
-                " (expected buckets in growing order: the last one is the largest)");
+      if (b.encoder_size < buckets[i - 1].encoder_size || b.decoder_size < buckets[i - 1].decoder_size)
+        S2S_FAIL("bucket ", i, " (", b.encoder_size, ",", b.decoder_size, ") is smaller than bucket ", i - 1,
+                 " (expected buckets in growing order: the last one is the largest)");
   }
 }
 
@@ -64,7 +65,7 @@ int train_bucket(const std::vector<Bucket>& buckets, std::int64_t source_length,
 }
 
 DecodeBucket decode_bucket(const std::vector<Bucket>& buckets, std::int64_t source_length) {
-  S2S_CHECK(!buckets.empty(), "decode_bucket: no buckets");
+  if (buckets.empty()) S2S_FAIL("decode_bucket: no buckets");
   for (std::size_t i = 0; i < buckets.size(); ++i)
     if (buckets[i].encoder_size >= source_length) return {static_cast<int>(i), false};
   return {static_cast<int>(buckets.size()) - 1, true};

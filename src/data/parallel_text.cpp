@@ -28,7 +28,7 @@ void ParallelTextReader::rewind() {
 double ParallelTextReader::fraction_done() const {
   double total = static_cast<double>(source_->file_size() + target_->file_size());
   if (total <= 0) return 1.0;
-  return static_cast<double>(source_->bytes_read() + target_->bytes_read()) / total;
+  return static_cast<double>(source_->bytes_consumed() + target_->bytes_consumed()) / total;
 }
 
 void ParallelTextReader::fail_mismatch(io::LineReader& longer, io::LineReader& shorter) {

@@ -15,9 +15,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::int64_t kProgressEvery = 4096;  // pairs between progress callbacks
 
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 struct Inputs {
   std::unique_ptr<PairSource> train, dev;
@@ -25,20 +23,20 @@ struct Inputs {
 
 void validate(const PrepareOptions& o) {
   validate_buckets(o.buckets);
-  S2S_CHECK(!o.output_path.empty(), "no output file given (expected --output FILE)");
-  S2S_CHECK(o.deflate_level >= 0 && o.deflate_level <= 9, "compression level ", o.deflate_level, " (expected 0..9)");
-  S2S_CHECK(o.max_pairs >= 0, "--max-pairs ", o.max_pairs, " (expected >= 0)");
+  if (o.output_path.empty()) S2S_FAIL("no output file given (expected --output FILE)");
+  if (o.deflate_level < 0 || o.deflate_level > 9) S2S_FAIL("compression level ", o.deflate_level, " (expected 0..9)");
+  if (o.max_pairs < 0) S2S_FAIL("--max-pairs ", o.max_pairs, " (expected >= 0)");
   if (o.vocab_from_path.empty())
-    S2S_CHECK(o.source_vocab_size >= 4, "source vocabulary size ", o.source_vocab_size,
-              " (expected >= 4: it includes _PAD _GO _EOS _UNK)");
+    if (o.source_vocab_size < 4)
+      S2S_FAIL("source vocabulary size ", o.source_vocab_size, " (expected >= 4: it includes _PAD _GO _EOS _UNK)");
   if (o.vocab_to_path.empty())
-    S2S_CHECK(o.target_vocab_size >= 4, "target vocabulary size ", o.target_vocab_size,
-              " (expected >= 4: it includes _PAD _GO _EOS _UNK)");
+    if (o.target_vocab_size < 4)
+      S2S_FAIL("target vocabulary size ", o.target_vocab_size, " (expected >= 4: it includes _PAD _GO _EOS _UNK)");
   if (!o.synthetic) {
-    S2S_CHECK(!o.source_path.empty() && !o.target_path.empty(),
-              "no training text given (expected --source FILE and --target FILE, or --synthetic TASK)");
-    S2S_CHECK(o.dev_source_path.empty() == o.dev_target_path.empty(),
-              "give both --dev-source and --dev-target, or neither");
+    if (o.source_path.empty() || o.target_path.empty())
+      S2S_FAIL("no training text given (expected --source FILE and --target FILE, or --synthetic TASK)");
+    if (o.dev_source_path.empty() != o.dev_target_path.empty())
+      S2S_FAIL("give both --dev-source and --dev-target, or neither");
   }
 }
 
@@ -57,17 +55,18 @@ Inputs open_inputs(const PrepareOptions& o) {
 
 class Reporter {
  public:
-  Reporter(const PrepareProgressFn& fn, std::string phase) : fn_(fn), phase_(std::move(phase)) {}
+  Reporter(const PrepareProgressFn& fn, std::string phase) : fn_(fn), phase_(std::move(phase)), t0_(Clock::now()) {}
   void tick(std::int64_t pairs, double fraction) {
-    if (fn_ && pairs % kProgressEvery == 0) fn_({phase_, pairs, fraction, false});
+    if (fn_ && pairs % kProgressEvery == 0) fn_({phase_, pairs, fraction, seconds_since(t0_), false});
   }
   void done(std::int64_t pairs) {
-    if (fn_) fn_({phase_, pairs, 1.0, true});
+    if (fn_) fn_({phase_, pairs, 1.0, seconds_since(t0_), true});
   }
 
  private:
   const PrepareProgressFn& fn_;
   std::string phase_;
+  Clock::time_point t0_;
 };
 
 // Pass 1: reads every pair (so bad input fails before any output exists), counts tokens for the
@@ -118,8 +117,8 @@ SplitStats write_split(PairSource& src, std::int64_t max_pairs, const PrepareOpt
   std::int64_t returned = 0;
   while ((max_pairs == 0 || returned < max_pairs) && src.next(pair)) {
     ++returned;
-    double fraction = max_pairs > 0 ? std::max(src.fraction_done(), double(returned) / double(max_pairs))
-                                    : src.fraction_done();
+    double fraction =
+        max_pairs > 0 ? std::max(src.fraction_done(), double(returned) / double(max_pairs)) : src.fraction_done();
     report.tick(returned, fraction);
     tokenize(pair.source, o.tokenizer, ts);
     tokenize(pair.target, o.tokenizer, tt);
@@ -185,14 +184,16 @@ PrepareSummary prepare_dataset(const PrepareOptions& o, const PrepareProgressFn&
   {
     Reporter report(progress, "scan train");
     train_sums = scan(*in.train, o.tokenizer, o.vocab_from_path.empty() ? &source_counts : nullptr,
-         o.vocab_to_path.empty() ? &target_counts : nullptr, report);
+                      o.vocab_to_path.empty() ? &target_counts : nullptr, report);
   }
   if (in.dev) {
     Reporter report(progress, "scan dev");
     dev_sums = scan(*in.dev, o.tokenizer, nullptr, nullptr, report);
   }
-  Vocabulary sv = o.vocab_from_path.empty() ? source_counts.build(o.source_vocab_size) : Vocabulary::load(o.vocab_from_path);
-  Vocabulary tv = o.vocab_to_path.empty() ? target_counts.build(o.target_vocab_size) : Vocabulary::load(o.vocab_to_path);
+  Vocabulary sv =
+      o.vocab_from_path.empty() ? source_counts.build(o.source_vocab_size) : Vocabulary::load(o.vocab_from_path);
+  Vocabulary tv =
+      o.vocab_to_path.empty() ? target_counts.build(o.target_vocab_size) : Vocabulary::load(o.vocab_to_path);
   summary.distinct_source_tokens = static_cast<std::int64_t>(source_counts.distinct());
   summary.distinct_target_tokens = static_cast<std::int64_t>(target_counts.distinct());
   summary.source_vocab = sv.size();

@@ -17,12 +17,12 @@ namespace {
 constexpr const char* kNoiseSymbols[] = {"X", "Y", "Z"};
 
 void validate(const SyntheticOptions& o) {
-  S2S_CHECK(o.pairs >= 1, "--pairs ", o.pairs, " (expected at least 1)");
-  S2S_CHECK(o.dev_pairs >= 0, "--dev-pairs ", o.dev_pairs, " (expected >= 0)");
-  S2S_CHECK(o.min_length >= 1 && o.max_length >= o.min_length, "synthetic lengths ", o.min_length, "..",
-            o.max_length, " (expected 1 <= min <= max)");
-  S2S_CHECK(o.alphabet >= 2 && o.alphabet <= 100000, "synthetic alphabet of ", o.alphabet, " (expected 2..100000)");
-  S2S_CHECK(o.noise >= 0.0 && o.noise < 1.0, "synthetic noise ", o.noise, " (expected [0, 1))");
+  if (o.pairs < 1) S2S_FAIL("--pairs ", o.pairs, " (expected at least 1)");
+  if (o.dev_pairs < 0) S2S_FAIL("--dev-pairs ", o.dev_pairs, " (expected >= 0)");
+  if (o.min_length < 1 || o.max_length < o.min_length)
+    S2S_FAIL("synthetic lengths ", o.min_length, "..", o.max_length, " (expected 1 <= min <= max)");
+  if (o.alphabet < 2 || o.alphabet > 100000) S2S_FAIL("synthetic alphabet of ", o.alphabet, " (expected 2..100000)");
+  if (!(o.noise >= 0.0 && o.noise < 1.0)) S2S_FAIL("synthetic noise ", o.noise, " (expected [0, 1))");
 }
 
 class SyntheticSource : public PairSource {
@@ -63,7 +63,7 @@ class SyntheticSource : public PairSource {
            " pairs=" + std::to_string(count_);
   }
   std::string digest(io::Sha256& h, std::string& cached) {
-    S2S_CHECK(finished_, "synthetic checksum requested before a complete pass");
+    if (!finished_) S2S_FAIL("synthetic checksum requested before a complete pass");
     if (cached.empty()) cached = h.hex_digest();
     return cached;
   }
@@ -80,7 +80,7 @@ void write_text_file(const std::string& path, bool overwrite, const SyntheticOpt
                      bool source_side) {
   io::AtomicFile out(path, overwrite);
   std::FILE* f = std::fopen(out.temp_path().c_str(), "wb");
-  S2S_CHECK(f != nullptr, "cannot write ", out.temp_path());
+  if (f == nullptr) S2S_FAIL("cannot write ", out.temp_path());
   std::vector<char> buffer(1 << 20);
   std::setvbuf(f, buffer.data(), _IOFBF, buffer.size());
   std::string src, tgt;
@@ -91,16 +91,19 @@ void write_text_file(const std::string& path, bool overwrite, const SyntheticOpt
     std::fwrite(line.data(), 1, line.size(), f);
     std::fputc('\n', f);
   }
-  S2S_CHECK(std::fclose(f) == 0, "error writing ", out.temp_path());
+  if (std::fclose(f) != 0) S2S_FAIL("error writing ", out.temp_path());
   out.commit();
 }
 }  // namespace
 
 std::string_view synthetic_task_name(SyntheticTask t) {
   switch (t) {
-    case SyntheticTask::Reverse: return "reverse";
-    case SyntheticTask::Sort: return "sort";
-    case SyntheticTask::CopyNoise: return "copy-noise";
+    case SyntheticTask::Reverse:
+      return "reverse";
+    case SyntheticTask::Sort:
+      return "sort";
+    case SyntheticTask::CopyNoise:
+      return "copy-noise";
   }
   return "?";
 }
@@ -134,7 +137,8 @@ void synthetic_pair(const SyntheticOptions& o, SplitKind split, std::int64_t ind
   validate(o);
   // One Philox stream per pair: stream = split in the top byte, pair index below.
   PhiloxStream rng(o.seed, (static_cast<std::uint64_t>(split) + 1) << 56 | static_cast<std::uint64_t>(index));
-  const int length = o.min_length + static_cast<int>(rng.below(static_cast<std::uint64_t>(o.max_length - o.min_length + 1)));
+  const int length =
+      o.min_length + static_cast<int>(rng.below(static_cast<std::uint64_t>(o.max_length - o.min_length + 1)));
   std::vector<int> symbols(static_cast<std::size_t>(length));
   for (int& s : symbols) s = static_cast<int>(rng.below(static_cast<std::uint64_t>(o.alphabet)));
   auto join = [](const std::vector<std::string>& tokens, std::string& out) {
@@ -180,7 +184,7 @@ void emit_synthetic_text(const SyntheticOptions& options, const std::string& dir
   validate(options);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  S2S_CHECK(!ec, "cannot create folder ", dir, ": ", ec.message());
+  if (ec) S2S_FAIL("cannot create folder ", dir, ": ", ec.message());
   auto path = [&](const char* name) { return (std::filesystem::path(dir) / name).string(); };
   write_text_file(path("train.src"), overwrite, options, SplitKind::Train, true);
   write_text_file(path("train.tgt"), overwrite, options, SplitKind::Train, false);

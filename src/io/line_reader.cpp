@@ -127,6 +127,12 @@ bool LineReader::next(std::string_view& line) {
   }
 }
 
+std::int64_t LineReader::bytes_consumed() const {
+  std::int64_t pending_raw = static_cast<std::int64_t>(raw_len_ - raw_pos_);
+  std::int64_t pending_text = gzip_ ? 0 : static_cast<std::int64_t>(len_ - pos_);
+  return raw_read_ - pending_raw - pending_text;
+}
+
 std::string LineReader::sha256_hex() {
   if (digest_.empty()) {
     // Hash whatever was not consumed yet, so the digest always covers the whole file.

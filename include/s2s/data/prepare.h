@@ -44,6 +44,7 @@ struct PrepareProgress {
   std::string phase;          // "scan train", "scan dev", "write train", "write dev"
   std::int64_t pairs = 0;     // pairs read in this phase
   double fraction = 0.0;      // of this phase's input, [0, 1]
+  double seconds = 0.0;       // since the phase began
   bool done = false;          // last call of the phase
 };
 using PrepareProgressFn = std::function<void(const PrepareProgress&)>;

@@ -33,7 +33,10 @@ class LineReader {
   std::int64_t line_number() const { return line_number_; }  // 1-based, of the line last returned
   bool gzip() const { return gzip_; }
   std::int64_t file_size() const { return file_size_; }       // raw (compressed) bytes
-  std::int64_t bytes_read() const { return raw_read_; }       // raw bytes consumed so far
+  std::int64_t bytes_read() const { return raw_read_; }       // raw bytes read from the file so far
+  // Raw bytes behind the lines returned so far (for progress): exact for plain files; for gzip,
+  // the compressed bytes inflated so far.
+  std::int64_t bytes_consumed() const;
   // SHA-256 of the raw file bytes. Called before the end, it reads (and hashes) the rest of the
   // file and ends the reading: next() returns false afterwards.
   std::string sha256_hex();

@@ -54,8 +54,10 @@ TEST(LineReader, LinesLongerThanTheBufferAndLineNumbers) {
   std::string_view line;
   ASSERT_TRUE(r.next(line));
   EXPECT_EQ(line, "a");
+  EXPECT_EQ(r.bytes_consumed(), 2);
   ASSERT_TRUE(r.next(line));
   EXPECT_EQ(line.size(), big.size());
+  EXPECT_EQ(r.bytes_consumed(), static_cast<std::int64_t>(big.size() + 3));
   EXPECT_EQ(r.line_number(), 2);
   ASSERT_TRUE(r.next(line));
   EXPECT_EQ(line, "b");
