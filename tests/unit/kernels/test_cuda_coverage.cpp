@@ -39,7 +39,7 @@ std::string strip_comments(const std::string& text) {
 std::set<std::string> declared_in(const std::string& text, const std::string& ns) {
   std::set<std::string> names;
   const std::string open = "namespace " + ns + " {";
-  static const std::regex decl(R"(\b(?:void|double|float|bool|int)\s+(\w+)\s*\()");
+  static const std::regex decl(R"((?:^|[\s>;])(?:void|double|float|bool|int|std::\w+)\s+(\w+)\s*\()");
   for (std::size_t at = text.find(open); at != std::string::npos; at = text.find(open, at + 1)) {
     const std::size_t end = text.find("\n}", at);
     const std::string block = text.substr(at, end == std::string::npos ? std::string::npos : end - at);
