@@ -20,9 +20,20 @@ ParallelTextReader::ParallelTextReader(std::string source_path, std::string targ
 }
 
 void ParallelTextReader::rewind() {
-  source_ = std::make_unique<io::LineReader>(source_path_);
-  target_ = std::make_unique<io::LineReader>(target_path_);
+  // Later passes re-read files whose digests are known: skip hashing them again.
+  source_ = std::make_unique<io::LineReader>(source_path_, source_digest_.empty());
+  target_ = std::make_unique<io::LineReader>(target_path_, target_digest_.empty());
   invalid_ = 0;
+}
+
+std::string ParallelTextReader::source_sha256() {
+  if (source_digest_.empty()) source_digest_ = source_->sha256_hex();
+  return source_digest_;
+}
+
+std::string ParallelTextReader::target_sha256() {
+  if (target_digest_.empty()) target_digest_ = target_->sha256_hex();
+  return target_digest_;
 }
 
 double ParallelTextReader::fraction_done() const {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <numeric>
 
 #include "s2s/core/error.h"
 #include "s2s/data/utf8.h"
@@ -17,9 +18,10 @@ bool is_special_token(std::string_view token) {
 }
 
 Vocabulary::Vocabulary() {
+  bool inserted;
   for (std::size_t i = 0; i < kSpecialTokens.size(); ++i) {
     tokens_.emplace_back(kSpecialTokens[i]);
-    index_.emplace(tokens_.back(), static_cast<std::int32_t>(i));
+    *index_.insert(tokens_.back(), static_cast<std::int64_t>(i), inserted) = static_cast<std::int64_t>(i);
   }
 }
 
@@ -33,10 +35,10 @@ Vocabulary Vocabulary::from_tokens(std::vector<std::string> tokens, const std::s
                "' was expected (a vocabulary starts with _PAD _GO _EOS _UNK, one per line)");
   Vocabulary v;
   v.tokens_ = std::move(tokens);
-  v.index_.clear();
-  v.index_.reserve(v.tokens_.size());
-  for (std::size_t i = 0; i < v.tokens_.size(); ++i)
-    v.index_.insert_or_assign(v.tokens_[i], static_cast<std::int32_t>(i));  // later duplicate wins
+  v.index_ = TokenTable();
+  bool inserted;
+  for (std::size_t i = 0; i < v.tokens_.size(); ++i)  // a later duplicate wins, as translate's dict
+    *v.index_.insert(v.tokens_[i], 0, inserted) = static_cast<std::int64_t>(i);
   return v;
 }
 
@@ -79,17 +81,16 @@ const std::string& Vocabulary::token(std::int32_t id) const {
 
 std::int32_t Vocabulary::id(std::string_view token) const {
   if (is_special_token(token)) return kUnkId;
-  auto it = index_.find(token);
-  return it == index_.end() ? kUnkId : it->second;
+  const std::int64_t* id = index_.find(token);
+  return id == nullptr ? kUnkId : static_cast<std::int32_t>(*id);
 }
 
-bool Vocabulary::contains(std::string_view token) const { return index_.find(token) != index_.end(); }
+bool Vocabulary::contains(std::string_view token) const { return index_.find(token) != nullptr; }
 
 void VocabularyCounter::add(std::string_view token) {
   if (is_special_token(token)) return;
-  auto it = counts_.find(token);
-  if (it == counts_.end()) it = counts_.emplace(std::string(token), Entry{0, static_cast<std::int64_t>(counts_.size())}).first;
-  ++it->second.count;
+  bool inserted;
+  ++*counts_.insert(token, 0, inserted);
 }
 
 void VocabularyCounter::add(const Tokens& tokens) {
@@ -97,24 +98,24 @@ void VocabularyCounter::add(const Tokens& tokens) {
 }
 
 std::int64_t VocabularyCounter::count(std::string_view token) const {
-  auto it = counts_.find(token);
-  return it == counts_.end() ? 0 : it->second.count;
+  const std::int64_t* n = counts_.find(token);
+  return n == nullptr ? 0 : *n;
 }
 
 Vocabulary VocabularyCounter::build(std::int64_t max_size) const {
   S2S_CHECK(max_size >= static_cast<std::int64_t>(kSpecialTokens.size()), "a vocabulary size of ",
             max_size, " (expected at least 4: the size includes _PAD _GO _EOS _UNK)");
-  std::vector<const std::pair<const std::string, Entry>*> order;
-  order.reserve(counts_.size());
-  for (const auto& kv : counts_) order.push_back(&kv);
+  std::vector<TokenTable::Entry> order = counts_.entries();  // first-occurrence order
+  std::vector<std::uint32_t> rank(order.size());
+  std::iota(rank.begin(), rank.end(), 0u);
   std::size_t keep = std::min<std::size_t>(order.size(), static_cast<std::size_t>(max_size) - kSpecialTokens.size());
-  auto before = [](const auto* a, const auto* b) {
-    if (a->second.count != b->second.count) return a->second.count > b->second.count;
-    return a->second.first < b->second.first;
+  auto before = [&](std::uint32_t a, std::uint32_t b) {  // count descending, then first occurrence
+    if (order[a].value != order[b].value) return order[a].value > order[b].value;
+    return a < b;
   };
-  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(), before);
+  std::partial_sort(rank.begin(), rank.begin() + static_cast<std::ptrdiff_t>(keep), rank.end(), before);
   std::vector<std::string> tokens(kSpecialTokens.begin(), kSpecialTokens.end());
-  for (std::size_t i = 0; i < keep; ++i) tokens.push_back(order[i]->first);
+  for (std::size_t i = 0; i < keep; ++i) tokens.emplace_back(order[rank[i]].token);
   return Vocabulary::from_tokens(std::move(tokens), "built vocabulary");
 }
 

@@ -14,7 +14,7 @@ namespace {
 constexpr std::size_t kChunk = 1 << 20;
 }
 
-LineReader::LineReader(std::string path) : path_(std::move(path)) {
+LineReader::LineReader(std::string path, bool hash) : path_(std::move(path)), hashing_(hash) {
   file_ = std::fopen(path_.c_str(), "rb");
   if (file_ == nullptr)
     S2S_FAIL("cannot open ", path_, ": ", std::strerror(errno), " (expected a readable text file)");
@@ -51,7 +51,7 @@ std::size_t LineReader::read_raw() {
     if (std::ferror(file_)) S2S_FAIL("read error in ", path_, ": ", std::strerror(errno));
     raw_eof_ = true;
   }
-  hash_.update(raw_.data(), raw_len_);
+  if (hashing_) hash_.update(raw_.data(), raw_len_);
   raw_read_ += static_cast<std::int64_t>(raw_len_);
   return raw_len_;
 }
@@ -134,6 +134,7 @@ std::int64_t LineReader::bytes_consumed() const {
 }
 
 std::string LineReader::sha256_hex() {
+  S2S_CHECK(hashing_, path_, ": opened without hashing, no SHA-256 to give");
   if (digest_.empty()) {
     // Hash whatever was not consumed yet, so the digest always covers the whole file.
     while (read_raw() > 0) {}

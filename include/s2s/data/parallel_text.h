@@ -44,8 +44,8 @@ class ParallelTextReader : public PairSource {
   std::int64_t invalid_skipped() const override { return invalid_; }
   std::string source_name() const override { return source_path_; }
   std::string target_name() const override { return target_path_; }
-  std::string source_sha256() override { return source_->sha256_hex(); }
-  std::string target_sha256() override { return target_->sha256_hex(); }
+  std::string source_sha256() override;
+  std::string target_sha256() override;
 
  private:
   [[noreturn]] void fail_mismatch(io::LineReader& longer, io::LineReader& shorter);
@@ -53,6 +53,7 @@ class ParallelTextReader : public PairSource {
   InvalidPolicy on_invalid_;
   std::unique_ptr<io::LineReader> source_, target_;
   std::int64_t invalid_ = 0;
+  std::string source_digest_, target_digest_;  // known after the first complete pass
 };
 
 }  // namespace s2s::data

@@ -14,9 +14,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "s2s/data/token_table.h"
 #include "s2s/data/tokenizer.h"
 
 namespace s2s::data {
@@ -27,12 +27,6 @@ inline constexpr std::int32_t kEosId = 2;
 inline constexpr std::int32_t kUnkId = 3;
 inline constexpr std::array<std::string_view, 4> kSpecialTokens = {"_PAD", "_GO", "_EOS", "_UNK"};
 bool is_special_token(std::string_view token);
-
-// Transparent hashing, so lookups by string_view do not allocate.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
 
 class Vocabulary {
  public:
@@ -51,7 +45,7 @@ class Vocabulary {
 
  private:
   std::vector<std::string> tokens_;
-  std::unordered_map<std::string, std::int32_t, StringHash, std::equal_to<>> index_;
+  TokenTable index_;  // token -> id
 };
 
 class VocabularyCounter {
@@ -64,11 +58,7 @@ class VocabularyCounter {
   Vocabulary build(std::int64_t max_size) const;
 
  private:
-  struct Entry {
-    std::int64_t count = 0;
-    std::int64_t first = 0;  // order of first occurrence
-  };
-  std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> counts_;
+  TokenTable counts_;  // token -> count, iterated in first-occurrence order
 };
 
 }  // namespace s2s::data

@@ -19,8 +19,9 @@ namespace s2s::io {
 
 class LineReader {
  public:
-  // Throws s2s::Error naming the path when it cannot be opened.
-  explicit LineReader(std::string path);
+  // Throws s2s::Error naming the path when it cannot be opened. `hash` = false skips SHA-256
+  // (sha256_hex() then throws), for re-reads of a file whose digest is already known.
+  explicit LineReader(std::string path, bool hash = true);
   ~LineReader();
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
@@ -60,6 +61,7 @@ class LineReader {
   std::int64_t line_number_ = 0;
   std::int64_t file_size_ = 0;
   std::int64_t raw_read_ = 0;
+  bool hashing_ = true;
   Sha256 hash_;
   std::string digest_;
 };
