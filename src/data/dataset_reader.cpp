@@ -104,6 +104,14 @@ ExampleBlock Dataset::read(std::string_view split, int bucket, std::int64_t begi
   return block;
 }
 
+std::pair<std::int64_t, std::int64_t> Dataset::token_counts(std::string_view split, int bucket) const {
+  const std::int64_t n = bucket_size(split, bucket);
+  io::H5Lock lock;
+  io::Group g = bucket_group(split, bucket);
+  return {g.open_dataset("source_offsets").read_rows<std::int64_t>(n, 1)[0],
+          g.open_dataset("target_offsets").read_rows<std::int64_t>(n, 1)[0]};
+}
+
 void Dataset::read_lengths(std::string_view split, int bucket, std::int64_t begin, std::int64_t count,
                            std::vector<std::int32_t>& source_lengths, std::vector<std::int32_t>& target_lengths) const {
   io::H5Lock lock;

@@ -101,6 +101,8 @@ class Dataset {
   std::vector<std::int64_t> bucket_sizes(std::string_view split) const;
   // Examples [begin, begin + count) of a bucket: one hyperslab per array.
   ExampleBlock read(std::string_view split, int bucket, std::int64_t begin, std::int64_t count) const;
+  // Total source and target tokens of a bucket (the last offsets).
+  std::pair<std::int64_t, std::int64_t> token_counts(std::string_view split, int bucket) const;
   // Reads only the offsets of [begin, begin + count), giving each example's lengths.
   void read_lengths(std::string_view split, int bucket, std::int64_t begin, std::int64_t count,
                     std::vector<std::int32_t>& source_lengths, std::vector<std::int32_t>& target_lengths) const;

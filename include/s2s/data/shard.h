@@ -40,16 +40,22 @@ class ShardTable {
   // 0..wanted.size()-1, reading windows of the file that contain wanted examples.
   static ShardTable load(const Dataset& dataset, const std::string& split, int bucket,
                          std::span<const std::uint32_t> wanted);
-  std::int64_t size() const { return static_cast<std::int64_t>(slot_to_row_.size()); }
+  std::int64_t size() const { return slots_; }
   BatchExample example(std::int64_t slot) const;
   std::size_t memory_bytes() const;
 
  private:
-  // Rows are stored in increasing example order (the order they were read).
+  // Rows are stored in increasing example order (the order they were read). 32-bit offsets and
+  // lines keep the per-example overhead at 12 bytes (a whole 10M-pair bucket is mostly its ids);
+  // example_index_ and slot_to_row_ stay empty when a table holds a contiguous run of examples
+  // requested in order (rows = slots = examples first_ ..).
   std::vector<std::int32_t> source_ids_, target_ids_;
-  std::vector<std::int64_t> source_offsets_, target_offsets_;  // [rows + 1]
-  std::vector<std::int64_t> example_index_, lines_;             // [rows]
-  std::vector<std::uint32_t> slot_to_row_;                      // [slots]
+  std::vector<std::uint32_t> source_offsets_, target_offsets_;  // [rows + 1]
+  std::vector<std::uint32_t> lines_;                            // [rows]
+  std::vector<std::int64_t> example_index_;                     // [rows], or empty: first_ + row
+  std::vector<std::uint32_t> slot_to_row_;                      // [slots], or empty: identity
+  std::int64_t first_ = 0;
+  std::int64_t slots_ = 0;
 };
 
 }  // namespace s2s::data
