@@ -1,0 +1,377 @@
+#!/usr/bin/env python3
+"""PyTorch peer of s2s_bench_train: the translate model's training step, same math, timed the same way.
+
+Owns: a plain PyTorch implementation of the translate model written from the spec
+(shared/spec/legacy_seq2seq.md), NOT from torch.nn.GRU / nn.MultiheadAttention:
+  * GRUCell (§1.2): [r | u] = σ([x, h] @ W_g + b_g) with b_g initialised to 1.0, r the first n
+    columns; the candidate multiplies the reset gate into h BEFORE its matmul:
+    c = tanh([x, r ⊙ h] @ W_c + b_c); h' = u ⊙ h + (1 − u) ⊙ c. (torch.nn.GRU applies r after
+    the recurrent matmul and puts the gates in another order: a different function.)
+  * MultiRNNCell layers, static_rnn over every time step (no masking), EmbeddingWrapper encoder
+    embedding U(±√3), decoder embedding glorot (§1.6, §4.8).
+  * attention_decoder (§4.7), one head: F = H @ AttnW (1×1 conv, no bias); query = the whole new
+    state (every layer); e = tanh(F + q @ W_q + b_q) @ v; α = softmax; d = α @ H; the input
+    linear [E + A → E] before the cell; AttnOutputProjection [cell out + A → out] after it.
+  * output: sampled softmax (§7) with translate's proj_w [V, n] / proj_b [V] (both glorot) and a
+    log-uniform unique sampler, one draw per decoder step shared by the batch, expected counts
+    as TF computes them, accidental hits removed with −FLT_MAX; or, when num_samples is 0, the
+    OutputProjectionWrapper [n → V] inside the cell and AttnOutputProjection [V + A → V] (§4.9).
+  * sequence_loss (§5): per sequence Σ_t ce·w / (Σ_t w + 1e-12), mean over the batch.
+  * step: forward, backward, clip to global norm 5.0, SGD at lr 0.5 (translate, §8).
+Parameters are kept by their TF names (spec §12) so check_peer.py can compare this model with the
+independent float64 reference tests/reference/s2sref.py.
+
+Batches are bench/train/synthetic_batch.h's: every pair fills its bucket (source I−1 tokens,
+target O−2 tokens + EOS), so tokens per step are the same as s2s_bench_train's.
+Prints a Markdown table and one `RESULT impl=torch ...` line per bucket (bench/peers/compare.py).
+
+  python3 bench/peers/torch_seq2seq.py --preset tiny,small --steps 20            # CPU
+  python3 bench/peers/torch_seq2seq.py --device cuda --preset translate --batch 128
+"""
+import argparse
+import math
+import os
+import resource
+import sys
+import time
+from collections import OrderedDict
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+FLT_MAX = float(np.finfo(np.float32).max)
+PAD, GO, EOS, FIRST_WORD = 0, 1, 2, 4
+
+# Keep in step with bench/train/presets.cpp.
+PRESETS = {
+    "tiny": dict(layers=1, size=64, vocab=1000, samples=0, batch=32, buckets=[(10, 15)]),
+    "small": dict(layers=2, size=256, vocab=10000, samples=512, batch=64, buckets=[(10, 15), (20, 25)]),
+    "translate": dict(layers=3, size=1024, vocab=40000, samples=512, batch=64,
+                      buckets=[(5, 10), (10, 15), (20, 25), (40, 50)]),
+}
+LEARNING_RATE = 0.5
+MAX_GRADIENT_NORM = 5.0
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters (TF names, spec §12)
+# --------------------------------------------------------------------------------------------
+def _uniform(gen, shape, limit):
+    return (torch.rand(shape, generator=gen, dtype=torch.float64) * 2 - 1) * limit
+
+
+def _glorot(gen, shape):
+    if len(shape) == 1:
+        fan_in = fan_out = shape[0]
+    else:
+        r = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+        fan_in, fan_out = shape[-2] * r, shape[-1] * r
+    return _uniform(gen, shape, math.sqrt(6.0 / (fan_in + fan_out)))
+
+
+class Seq2SeqParams:
+    """The translate model's variables, by TF name, created in float64 and cast to `dtype`."""
+
+    def __init__(self, layers, size, emb, src_vocab, tgt_vocab, samples, seed=1):
+        self.layers, self.n, self.E, self.Vs, self.Vt = layers, size, emb, src_vocab, tgt_vocab
+        self.sampled = 0 < samples < tgt_vocab
+        self.S = samples
+        gen = torch.Generator().manual_seed(seed)
+        p = OrderedDict()
+        root = "embedding_attention_seq2seq"
+        n, E, A = size, emb, size
+
+        def cell_names(prefix, in_size):
+            names = []
+            for i in range(layers):
+                scope = prefix + ("/multi_rnn_cell/cell_%d" % i if layers > 1 else "") + "/gru_cell"
+                k = (in_size if i == 0 else n) + n
+                p[scope + "/gates/kernel"] = _glorot(gen, (k, 2 * n))
+                p[scope + "/gates/bias"] = torch.ones(2 * n, dtype=torch.float64)
+                p[scope + "/candidate/kernel"] = _glorot(gen, (k, n))
+                p[scope + "/candidate/bias"] = torch.zeros(n, dtype=torch.float64)
+                names.append(scope)
+            return names
+
+        if self.sampled:
+            p["proj_w"] = _glorot(gen, (tgt_vocab, n))
+            p["proj_b"] = _glorot(gen, (tgt_vocab,))
+        p[root + "/rnn/embedding_wrapper/embedding"] = _uniform(gen, (src_vocab, E), math.sqrt(3.0))
+        self.enc_cells = cell_names(root + "/rnn/embedding_wrapper", E)
+        dec = root + "/embedding_attention_decoder"
+        p[dec + "/embedding"] = _glorot(gen, (tgt_vocab, E))
+        ad = dec + "/attention_decoder"
+        p[ad + "/AttnW_0"] = _glorot(gen, (1, 1, A, A))
+        p[ad + "/AttnV_0"] = _glorot(gen, (A,))
+        p[ad + "/kernel"] = _glorot(gen, (E + A, E))
+        p[ad + "/bias"] = torch.zeros(E, dtype=torch.float64)
+        if self.sampled:
+            self.dec_cells = cell_names(ad, E)
+            cell_out, out = n, n
+        else:
+            self.dec_cells = cell_names(ad + "/output_projection_wrapper", E)
+            p[ad + "/output_projection_wrapper/kernel"] = _glorot(gen, (n, tgt_vocab))
+            p[ad + "/output_projection_wrapper/bias"] = torch.zeros(tgt_vocab, dtype=torch.float64)
+            cell_out, out = tgt_vocab, tgt_vocab
+        p[ad + "/Attention_0/kernel"] = _glorot(gen, (n * layers, A))
+        p[ad + "/Attention_0/bias"] = torch.zeros(A, dtype=torch.float64)
+        p[ad + "/AttnOutputProjection/kernel"] = _glorot(gen, (cell_out + A, out))
+        p[ad + "/AttnOutputProjection/bias"] = torch.zeros(out, dtype=torch.float64)
+        self.ad = ad
+        self.root = root
+        self.values = p
+
+    def materialise(self, device, dtype):
+        self.t = OrderedDict((k, v.to(device=device, dtype=dtype).requires_grad_(True))
+                             for k, v in self.values.items())
+        return list(self.t.values())
+
+
+# --------------------------------------------------------------------------------------------
+# The model (spec §1.2, §4.7, §4.9, §5, §7)
+# --------------------------------------------------------------------------------------------
+def gru_cell(t, scope, x, h):
+    n = h.shape[1]
+    g = torch.sigmoid(torch.addmm(t[scope + "/gates/bias"], torch.cat([x, h], 1), t[scope + "/gates/kernel"]))
+    r, u = g[:, :n], g[:, n:]
+    c = torch.tanh(torch.addmm(t[scope + "/candidate/bias"], torch.cat([x, r * h], 1), t[scope + "/candidate/kernel"]))
+    return u * h + (1 - u) * c
+
+
+def multi_cell(t, scopes, x, states):
+    new = []
+    for scope, h in zip(scopes, states):
+        x = gru_cell(t, scope, x, h)
+        new.append(x)
+    return x, new
+
+
+def sampled_loss(t, sv, label, x):
+    """Spec §7. sv = (candidates long [S], true expected counts [B], sampled expected counts [S])."""
+    cand, tec, sec = sv
+    w, b = t["proj_w"], t["proj_b"]
+    true_logits = (x * w[label]).sum(1) + b[label] - torch.log(tec)                       # [B]
+    sampled_logits = torch.addmm(b[cand], x, w[cand].t())                                 # [B, S]
+    hits = cand[None, :] == label[:, None]
+    sampled_logits = sampled_logits + torch.where(hits, -FLT_MAX, 0.0) - torch.log(sec)[None, :]  # hits, then −log Q
+    logits = torch.cat([true_logits[:, None], sampled_logits], 1)
+    return torch.logsumexp(logits, 1) - logits[:, 0]
+
+
+def forward_loss(P, enc, dec, targets, weights, sampled_values):
+    """enc long [I, B], dec / targets long [O, B], weights [O, B]; sampled_values: per decoder step
+    (cand, tec, sec) or None (full softmax). Returns translate's training loss (a scalar)."""
+    t = P.t
+    I, B = enc.shape
+    O = dec.shape[0]
+    dtype = weights.dtype
+    # Encoder: EmbeddingWrapper + static_rnn over all I steps.
+    enc_emb = F.embedding(enc, t[P.root + "/rnn/embedding_wrapper/embedding"])           # [I, B, E]
+    states = [torch.zeros(B, P.n, dtype=dtype, device=enc.device) for _ in range(P.layers)]
+    outs = []
+    for i in range(I):
+        out, states = multi_cell(t, P.enc_cells, enc_emb[i], states)
+        outs.append(out)
+    H = torch.stack(outs, 1)                                                              # [B, L, A]
+    L, A = I, P.n
+    ad = P.ad
+    feats = (H.reshape(B * L, A) @ t[ad + "/AttnW_0"][0, 0]).reshape(B, L, A)
+    v = t[ad + "/AttnV_0"]
+
+    def attention(st):
+        q = st[0] if len(st) == 1 else torch.cat(st, 1)                                  # [B, Q]
+        y = torch.addmm(t[ad + "/Attention_0/bias"], q, t[ad + "/Attention_0/kernel"])   # [B, A]
+        e = torch.tanh(feats + y[:, None, :]) @ v                                         # [B, L]
+        alpha = torch.softmax(e, 1)
+        return torch.bmm(alpha[:, None, :], H)[:, 0]                                      # [B, A]
+
+    dec_emb = F.embedding(dec, t[P.root + "/embedding_attention_decoder/embedding"])      # [O, B, E]
+    attn = torch.zeros(B, A, dtype=dtype, device=enc.device)
+    total = None
+    for i in range(O):
+        x = torch.addmm(t[ad + "/bias"], torch.cat([dec_emb[i], attn], 1), t[ad + "/kernel"])
+        cell_out, states = multi_cell(t, P.dec_cells, x, states)
+        if not P.sampled:  # OutputProjectionWrapper around the cell
+            cell_out = torch.addmm(t[ad + "/output_projection_wrapper/bias"], cell_out,
+                                   t[ad + "/output_projection_wrapper/kernel"])
+        attn = attention(states)
+        output = torch.addmm(t[ad + "/AttnOutputProjection/bias"], torch.cat([cell_out, attn], 1),
+                             t[ad + "/AttnOutputProjection/kernel"])
+        if P.sampled:
+            ce = sampled_loss(t, sampled_values[i], targets[i], output)
+        else:
+            ce = F.cross_entropy(output, targets[i], reduction="none")
+        term = ce * weights[i]
+        total = term if total is None else total + term
+    per_seq = total / (weights.sum(0) + 1e-12)
+    return per_seq.sum() / B
+
+
+# --------------------------------------------------------------------------------------------
+# Sampler (spec §7.1), vectorised: the same draws as a sequential loop, in chunks
+# --------------------------------------------------------------------------------------------
+def log_uniform_unique(rng, V, S):
+    """(candidates [S] in first-draw order, num_tries) of one unique log-uniform draw."""
+    log_range = math.log1p(V)
+    vals = np.empty(0, dtype=np.int64)
+    while True:
+        more = (np.floor(np.exp(rng.random(2 * S + 64) * log_range)).astype(np.int64) - 1) % V
+        vals = np.concatenate([vals, more])
+        _, first = np.unique(vals, return_index=True)
+        if first.size >= S:
+            first.sort()
+            return vals[first[:S]], int(first[S - 1]) + 1
+
+
+def expected_count(k, V, S, tries):
+    p = np.log((k + 2.0) / (k + 1.0)) / math.log1p(V)
+    return S * p if tries == S else -np.expm1(tries * np.log1p(-p))
+
+
+def draw_sampled_values(rng, targets_np, V, S, device, dtype):
+    """One draw per decoder step; built on the host and copied to the device in one go."""
+    O = targets_np.shape[0]
+    cands, tecs, secs = [], [], []
+    for i in range(O):
+        cand, tries = log_uniform_unique(rng, V, S)
+        cands.append(cand)
+        tecs.append(expected_count(targets_np[i].astype(np.float64), V, S, tries))
+        secs.append(expected_count(cand.astype(np.float64), V, S, tries))
+    c = torch.from_numpy(np.stack(cands)).to(device)
+    tq = torch.from_numpy(np.stack(tecs)).to(device=device, dtype=dtype)
+    sq = torch.from_numpy(np.stack(secs)).to(device=device, dtype=dtype)
+    return [(c[i], tq[i], sq[i]) for i in range(O)]
+
+
+# --------------------------------------------------------------------------------------------
+# Batches and the timed step
+# --------------------------------------------------------------------------------------------
+def full_bucket_batch(rng, bucket, B, Vs, Vt):
+    """synthetic_batch.h's layout: encoder [PAD, s…], decoder [GO, w…, EOS], targets shifted."""
+    I, O = bucket
+    enc = np.zeros((I, B), dtype=np.int64)
+    enc[1:] = rng.integers(FIRST_WORD, Vs, size=(I - 1, B))
+    dec = np.zeros((O, B), dtype=np.int64)
+    dec[0] = GO
+    dec[1:O - 1] = rng.integers(FIRST_WORD, Vt, size=(O - 2, B))
+    dec[O - 1] = EOS
+    tgt = np.zeros((O, B), dtype=np.int64)
+    tgt[:O - 1] = dec[1:]
+    w = np.zeros((O, B), dtype=np.float32)
+    w[:O - 1] = 1.0
+    return enc, dec, tgt, w
+
+
+class Bench:
+    def __init__(self, preset, device, dtype=torch.float32, seed=1):
+        cfg = PRESETS[preset] if isinstance(preset, str) else preset
+        self.cfg = cfg
+        self.device, self.dtype = device, dtype
+        self.P = Seq2SeqParams(cfg["layers"], cfg["size"], cfg["size"], cfg["vocab"], cfg["vocab"], cfg["samples"], seed)
+        self.params = self.P.materialise(device, dtype)
+        self.opt = torch.optim.SGD(self.params, lr=LEARNING_RATE)
+        self.rng = np.random.default_rng(seed)
+
+    def step(self, batch):
+        enc, dec, tgt, w = batch
+        sv = None
+        if self.P.sampled:
+            sv = draw_sampled_values(self.rng, tgt, self.P.Vt, self.P.S, self.device, self.dtype)
+        enc_t = torch.from_numpy(enc).to(self.device)
+        dec_t = torch.from_numpy(dec).to(self.device)
+        tgt_t = torch.from_numpy(tgt).to(self.device)
+        w_t = torch.from_numpy(w).to(device=self.device, dtype=self.dtype)
+        loss = forward_loss(self.P, enc_t, dec_t, tgt_t, w_t, sv)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.params, MAX_GRADIENT_NORM)
+        self.opt.step()
+        value = loss.item()  # synchronises
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+        return value
+
+
+def peak_mib(device):
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_bucket(bench, bucket_index, args):
+    cfg = bench.cfg
+    bucket = tuple(cfg["buckets"][bucket_index])
+    B = args.batch or cfg["batch"]
+    rng = np.random.default_rng(args.seed + 1000 + bucket_index)
+    batches = [full_bucket_batch(rng, bucket, B, cfg["vocab"], cfg["vocab"]) for _ in range(4)]
+    tgt_tokens = float(batches[0][3].sum())
+    src_tokens = float((batches[0][0] != PAD).sum())
+    if bench.device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(bench.device)
+    for i in range(args.warmup):
+        bench.step(batches[i % 4])
+    ms = []
+    loss = 0.0
+    for i in range(args.steps):
+        t0 = time.perf_counter()
+        loss = bench.step(batches[i % 4])
+        ms.append((time.perf_counter() - t0) * 1e3)
+    ms.sort()
+    med, mn = ms[len(ms) // 2], ms[0]
+    s = med / 1e3
+    name = "%dx%d" % bucket
+    print("| %s | %s | %d | %s | %.2f (min %.2f) | %.0f | %.0f | %.0f |" % (
+        args.preset_name, name, B, bench.device.type, med, mn, tgt_tokens / s, (tgt_tokens + src_tokens) / s,
+        peak_mib(bench.device)))
+    print("RESULT impl=torch device=%s preset=%s bucket=%s batch=%d steps=%d ms_step=%.4f ms_min=%.4f "
+          "tgt_tok_s=%.1f all_tok_s=%.1f peak_mib=%.1f loss=%.4f" % (
+              bench.device.type, args.preset_name, name, B, args.steps, med, mn, tgt_tokens / s,
+              (tgt_tokens + src_tokens) / s, peak_mib(bench.device), loss))
+    sys.stdout.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--preset", default="tiny,small", help="comma-separated: tiny, small, translate")
+    ap.add_argument("--bucket", type=int, action="append", help="bucket index (repeatable; default all)")
+    ap.add_argument("--batch", type=int, default=0, help="batch size (default: the preset's)")
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    ap.add_argument("--tf32", action="store_true", help="CUDA: TF32 matmuls (default FP32)")
+    ap.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's)")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        print("torch_seq2seq.py: --device cuda but torch.cuda.is_available() is False", file=sys.stderr)
+        return 2
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.backends.cuda.matmul.allow_tf32 = args.tf32
+    torch.backends.cudnn.allow_tf32 = args.tf32
+    device = torch.device(args.device)
+    print("# torch_seq2seq.py %s, torch %s, device %s%s, %d threads, %d warm-up + %d timed steps" % (
+        time.strftime("%Y-%m-%d %H:%M:%S"), torch.__version__,
+        torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu", " (TF32)" if args.tf32 else "",
+        torch.get_num_threads(), args.warmup, args.steps))
+    print("| preset | bucket | batch | device | ms/step median | target tok/s | src+tgt tok/s | peak MiB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in [p for p in args.preset.split(",") if p]:
+        if name not in PRESETS:
+            print("unknown preset %r (expected %s)" % (name, ", ".join(PRESETS)), file=sys.stderr)
+            return 2
+        args.preset_name = name
+        bench = Bench(name, device, seed=args.seed)
+        which = args.bucket if args.bucket else range(len(PRESETS[name]["buckets"]))
+        for b in which:
+            run_bucket(bench, b, args)
+        print("# %s: %d parameters" % (name, sum(p.numel() for p in bench.params)))
+        del bench
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

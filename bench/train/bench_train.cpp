@@ -1,0 +1,200 @@
+// s2s_bench_train: training-step throughput of the translate model (benchmark, not a test).
+// For each preset and bucket: builds Seq2SeqModel, runs warm-up + timed steps on synthetic
+// full-bucket batches (synthetic_batch.h), and prints ms/step (median), tokens/s (target =
+// Σ weights, and source + target), the napkin floor (the step's GEMMs at the rate measured
+// in-process on the same shapes, gemm_floor.h) and measured/floor. Each row is also printed as
+// one `RESULT key=value ...` line, the format bench/peers/torch_seq2seq.py prints too, so
+// bench/peers/compare.py can join the two and print s2s/PyTorch.
+//   s2s_bench_train --preset tiny,small --steps 20
+//   s2s_bench_train --preset translate --bucket 0 --steps 3 --warmup 1
+//   s2s_bench_train --device cuda --preset translate --batch 128
+// CPU threads: OpenBLAS's (OPENBLAS_NUM_THREADS); the rest of the step is single-threaded.
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fmt/format.h>
+#include <numeric>
+
+#include "gemm_floor.h"
+#include "presets.h"
+#include "s2s/core/error.h"
+#include "s2s/kernels/cuda_runtime_api.h"
+#include "s2s/kernels/gemm.h"
+#include "synthetic_batch.h"
+#include "train_step.h"
+
+namespace {
+
+using namespace s2s;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string presets = "tiny,small";
+  std::string config;
+  std::vector<std::string> overrides;
+  std::vector<int> buckets;  // empty: all of the preset's
+  std::int64_t batch = 0;    // 0: the preset's
+  int steps = 20;
+  int warmup = 3;
+  std::string device = "cpu";
+  bool tf32 = false;
+  bool floor = true;
+  std::uint64_t seed = 1;
+};
+
+struct Row {
+  std::string preset, bucket, device;
+  std::int64_t batch = 0;
+  int steps = 0;
+  double ms_median = 0, ms_min = 0, tgt_tokens = 0, src_tokens = 0;
+  double model_gflop = 0, tally_gflop = 0, gemm_rate = 0, floor_ms = 0, peak_mib = 0, loss = 0;
+};
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    const auto end = std::min(s.find(',', start), s.size());
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+double peak_mib(Device device) {
+  if (device == Device::CUDA) return double(cuda::allocator_stats().peak_bytes_in_use) / (1 << 20);
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_maxrss) / 1024.0;  // KiB -> MiB: the process's peak RSS
+}
+
+void print_row(const Row& r) {
+  const double s = r.ms_median / 1e3;
+  const double ratio = r.floor_ms > 0 ? r.ms_median / r.floor_ms : 0;
+  std::printf("| %s | %s | %lld | %s | %.2f (min %.2f) | %.0f | %.0f | %.3f / %.3f | %.1f | %.2f | %.2f | %.0f |\n",
+              r.preset.c_str(), r.bucket.c_str(), static_cast<long long>(r.batch), r.device.c_str(), r.ms_median,
+              r.ms_min, r.tgt_tokens / s, (r.tgt_tokens + r.src_tokens) / s, r.model_gflop, r.tally_gflop,
+              r.gemm_rate, r.floor_ms, ratio, r.peak_mib);
+  std::printf("RESULT impl=s2s device=%s preset=%s bucket=%s batch=%lld steps=%d ms_step=%.4f ms_min=%.4f "
+              "tgt_tok_s=%.1f all_tok_s=%.1f gflop_step=%.4f gemm_gflop_s=%.2f floor_ms=%.4f ratio=%.3f "
+              "peak_mib=%.1f loss=%.4f\n",
+              r.device.c_str(), r.preset.c_str(), r.bucket.c_str(), static_cast<long long>(r.batch), r.steps,
+              r.ms_median, r.ms_min, r.tgt_tokens / s, (r.tgt_tokens + r.src_tokens) / s, r.tally_gflop,
+              r.gemm_rate, r.floor_ms, ratio, r.peak_mib, r.loss);
+  std::fflush(stdout);
+}
+
+Row bench_bucket(bench::TrainStep& step, const bench::BenchPreset& p, std::size_t bucket, Device device,
+                 const Options& o) {
+  const auto& sizes = p.buckets[bucket];
+  PhiloxStream rng(o.seed, 0xba7c4 + bucket);
+  std::vector<train::Seq2SeqBatch> batches;  // a few distinct batches, cycled (generation untimed)
+  for (int i = 0; i < 4; ++i)
+    batches.push_back(bench::full_bucket_batch(bucket, sizes, p.batch, p.source_vocab, p.target_vocab, rng));
+  Row r;
+  r.preset = p.name;
+  r.bucket = fmt::format("{}x{}", sizes.first, sizes.second);
+  r.device = device == Device::CUDA ? "cuda" : "cpu";
+  r.batch = p.batch;
+  r.steps = o.steps;
+  const auto tokens = bench::count_tokens(batches[0]);
+  r.tgt_tokens = tokens.target;
+  r.src_tokens = tokens.source;
+  for (int i = 0; i < o.warmup; ++i) step.run(batches[i % batches.size()]);
+  std::vector<double> ms;
+  for (int i = 0; i < o.steps; ++i) {
+    const auto t0 = Clock::now();
+    r.loss = step.run(batches[i % batches.size()]);
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  r.ms_median = ms[ms.size() / 2];
+  r.ms_min = ms.front();
+  r.model_gflop = step.model().step_flops(bucket, p.batch) / 1e9;
+  const auto shapes = bench::step_gemm_shapes(p.model, p.target_vocab, sizes, p.batch);
+  for (const auto& s : shapes) r.tally_gflop += 3.0 * s.forward_flops() * s.count / 1e9;
+  if (o.floor) {
+    const auto f = bench::measure_gemm_floor(shapes, device);
+    r.gemm_rate = f.rate() / 1e9;
+    r.floor_ms = f.seconds * 1e3;
+  }
+  r.peak_mib = peak_mib(device);
+  return r;
+}
+
+int run(const Options& o) {
+  const Device device = o.device == "cuda" ? Device::CUDA : Device::CPU;
+  if (device == Device::CUDA) {
+    std::string why;
+    if (cuda::device_count(&why) == 0) {
+      std::fprintf(stderr, "s2s_bench_train: --device cuda needs a CUDA device and a CUDA build: %s\n", why.c_str());
+      return 2;
+    }
+    cuda::initialize(0);
+    if (o.tf32) cuda::set_gemm_tf32(true);
+  }
+  std::vector<bench::BenchPreset> presets;
+  if (!o.config.empty()) presets.push_back(bench::preset_from_config(o.config, o.overrides));
+  else
+    for (const auto& name : split(o.presets)) presets.push_back(bench::find_preset(name));
+
+  char date[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", std::localtime(&now));
+  const char* threads = std::getenv("OPENBLAS_NUM_THREADS");
+  std::printf("# s2s_bench_train %s, device %s%s, OPENBLAS_NUM_THREADS=%s, %d warm-up + %d timed steps\n", date,
+              o.device.c_str(), o.tf32 ? " (TF32 GEMMs)" : "", threads ? threads : "(unset)", o.warmup, o.steps);
+  std::printf("# tokens per step: every pair fills its bucket (target B*(O-1) = sum of weights, source B*(I-1))\n");
+  std::printf("| preset | bucket | batch | device | ms/step median | target tok/s | src+tgt tok/s | "
+              "GFLOP/step model / GEMM tally | GEMM GFLOP/s measured | floor ms | measured/floor | peak MiB |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  std::fflush(stdout);
+  std::string update_path;
+  for (auto p : presets) {
+    if (o.batch > 0) p.batch = o.batch;
+    bench::TrainStep step(p, device, o.seed);
+    std::vector<std::size_t> which;
+    if (o.buckets.empty())
+      for (std::size_t b = 0; b < p.buckets.size(); ++b) which.push_back(b);
+    for (int b : o.buckets) {
+      S2S_CHECK(b >= 0 && std::size_t(b) < p.buckets.size(), "--bucket ", b, ": preset ", p.name, " has ",
+                p.buckets.size(), " bucket(s)");
+      which.push_back(std::size_t(b));
+    }
+    for (std::size_t b : which) print_row(bench_bucket(step, p, b, device, o));
+    std::printf("# %s: %lld parameters\n", p.name.c_str(), static_cast<long long>(step.parameter_count()));
+    update_path = step.update_path();
+  }
+  std::printf("# update: %s\n", update_path.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"s2s_bench_train: training-step throughput of the translate model (a benchmark, not a test)"};
+  app.add_option("--preset", o.presets, "Comma-separated presets: tiny, small, translate")->capture_default_str();
+  app.add_option("--config", o.config, "Use an s2s train YAML config instead of a preset (vocab sizes must be set)");
+  app.add_option("--set", o.overrides, "Override a config key (with --config), repeatable");
+  app.add_option("--bucket", o.buckets, "Bucket index to run (repeatable; default: every bucket)");
+  app.add_option("--batch", o.batch, "Batch size (default: the preset's)");
+  app.add_option("--steps", o.steps, "Timed steps per bucket")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--warmup", o.warmup, "Untimed steps per bucket first")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--device", o.device, "cpu or cuda")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
+  app.add_flag("--tf32", o.tf32, "CUDA: TF32 tensor-core GEMMs (default FP32)");
+  app.add_flag("!--no-floor", o.floor, "Skip the in-process GEMM timing (no floor column)");
+  app.add_option("--seed", o.seed, "Seed of the parameters and batches")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return run(o);
+  } catch (const s2s::Error& e) {
+    std::fprintf(stderr, "s2s_bench_train: %s\n", e.what());
+    return 1;
+  }
+}
