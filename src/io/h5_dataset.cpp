@@ -51,13 +51,13 @@ DType Dataset::dtype() const {
 bool Dataset::is_string() const {
   H5Lock lock;
   H5Id type(S2S_H5_CHECK(H5Dget_type(id())));
-  return H5Tget_class(type.get()) == H5T_STRING;
+  return S2S_H5_CHECK(H5Tget_class(type.get())) == H5T_STRING;
 }
 
 bool Dataset::chunked() const {
   H5Lock lock;
   H5Id plist(S2S_H5_CHECK(H5Dget_create_plist(id())));
-  return H5Pget_layout(plist.get()) == H5D_CHUNKED;
+  return S2S_H5_CHECK(H5Pget_layout(plist.get())) == H5D_CHUNKED;
 }
 
 int Dataset::deflate_level() const {
@@ -67,8 +67,8 @@ int Dataset::deflate_level() const {
   for (int i = 0; i < n; ++i) {
     unsigned flags = 0, values[4] = {0, 0, 0, 0};
     std::size_t nvalues = 4;
-    H5Z_filter_t f = H5Pget_filter2(plist.get(), static_cast<unsigned>(i), &flags, &nvalues, values, 0,
-                                    nullptr, nullptr);
+    H5Z_filter_t f = S2S_H5_CHECK(
+        H5Pget_filter2(plist.get(), static_cast<unsigned>(i), &flags, &nvalues, values, 0, nullptr, nullptr));
     if (f == H5Z_FILTER_DEFLATE) return nvalues > 0 ? static_cast<int>(values[0]) : 1;
   }
   return 0;
@@ -196,7 +196,7 @@ Tensor Dataset::read_tensor_rows(std::int64_t begin, std::int64_t count) const {
 std::vector<std::string> Dataset::read_strings() const {
   H5Lock lock;
   H5Id type(S2S_H5_CHECK(H5Dget_type(id())));
-  S2S_CHECK(H5Tget_class(type.get()) == H5T_STRING, file_name(), ": ", path(),
+  S2S_CHECK(S2S_H5_CHECK(H5Tget_class(type.get())) == H5T_STRING, file_name(), ": ", path(),
             " does not hold strings (expected a string dataset)");
   auto dims = dims_of(id());
   S2S_CHECK(dims.size() <= 1, file_name(), ": ", path(), " is not a 1-D string dataset");
@@ -213,7 +213,7 @@ std::vector<std::string> Dataset::read_strings() const {
     S2S_H5_CHECK(H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data()));
     return out;
   }
-  std::size_t size = H5Tget_size(type.get());
+  std::size_t size = detail::type_size(type.get());
   std::vector<char> buf(n * size);
   H5Id mem(S2S_H5_CHECK(H5Tcopy(H5T_C_S1)));
   S2S_H5_CHECK(H5Tset_size(mem.get(), size));

@@ -33,7 +33,7 @@ std::vector<std::string> split_path(std::string_view name) {
 
 H5I_type_t object_type(hid_t loc, const std::string& name) {
   H5Id obj(S2S_H5_CHECK(H5Oopen(loc, name.c_str(), H5P_DEFAULT)));
-  return H5Iget_type(obj.get());
+  return S2S_H5_CHECK(H5Iget_type(obj.get()));
 }
 }  // namespace
 

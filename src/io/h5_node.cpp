@@ -37,8 +37,8 @@ void H5Id::reset() {
 
 namespace detail {
 DType dtype_of_file_type(hid_t type, const char* what) {
-  H5T_class_t cls = H5Tget_class(type);
-  std::size_t size = H5Tget_size(type);
+  H5T_class_t cls = S2S_H5_CHECK(H5Tget_class(type));
+  std::size_t size = type_size(type);
   if (cls == H5T_INTEGER) return size <= 4 ? DType::I32 : DType::I64;
   if (cls == H5T_FLOAT) return size <= 4 ? DType::F32 : DType::F64;
   S2S_FAIL(what, ": stored type is not an integer or float (HDF5 class ", static_cast<int>(cls),
@@ -171,7 +171,7 @@ std::vector<T> read_numeric_attribute(hid_t id, std::string_view name, hid_t mem
   H5Lock lock;
   H5Id attr = open_attribute(id, name);
   H5Id type(S2S_H5_CHECK(H5Aget_type(attr.get())));
-  H5T_class_t cls = H5Tget_class(type.get());
+  H5T_class_t cls = S2S_H5_CHECK(H5Tget_class(type.get()));
   if (cls != H5T_INTEGER && cls != H5T_FLOAT)
     S2S_FAIL(file_of(id), ": attribute '", name, "' of ", name_of(id), " is not numeric (expected a number)");
   std::vector<T> out(static_cast<std::size_t>(attribute_numel(attr.get())));
@@ -184,7 +184,7 @@ std::string Node::attribute_string(std::string_view name) const {
   H5Lock lock;
   H5Id attr = open_attribute(id(), name);
   H5Id type(S2S_H5_CHECK(H5Aget_type(attr.get())));
-  if (H5Tget_class(type.get()) != H5T_STRING)
+  if (S2S_H5_CHECK(H5Tget_class(type.get())) != H5T_STRING)
     S2S_FAIL(file_of(id()), ": attribute '", name, "' of ", name_of(id()), " is not a string");
   S2S_CHECK(attribute_numel(attr.get()) == 1, file_of(id()), ": attribute '", name,
             "' holds several strings (expected one)");
@@ -196,7 +196,7 @@ std::string Node::attribute_string(std::string_view name) const {
     if (p != nullptr) H5free_memory(p);
     return s;
   }
-  std::size_t size = H5Tget_size(type.get());
+  std::size_t size = detail::type_size(type.get());
   std::string s(size, '\0');
   H5Id mem(S2S_H5_CHECK(H5Tcopy(H5T_C_S1)));
   S2S_H5_CHECK(H5Tset_size(mem.get(), size));

@@ -7,6 +7,9 @@
 
 namespace s2s::io::detail {
 
+using s2s::detail::external_call_failed;
+using s2s::detail::h5_error_text;
+
 inline hid_t native_type(DType t) {
   switch (t) {
     case DType::F32: return H5T_NATIVE_FLOAT;
@@ -20,6 +23,13 @@ inline hid_t native_type(DType t) {
 // The DType a stored numeric type reads into without loss (integers up to 4 bytes -> int32,
 // larger -> int64; half/single -> float32, double -> float64). Throws for other classes.
 DType dtype_of_file_type(hid_t type, const char* what);
+
+// H5Tget_size, checked (it reports failure as 0, which S2S_H5_CHECK cannot see).
+inline std::size_t type_size(hid_t type) {
+  std::size_t n = H5Tget_size(type);
+  if (n == 0) external_call_failed("HDF5", "H5Tget_size(type)", h5_error_text(), __FILE__, __LINE__);
+  return n;
+}
 
 // A variable-length UTF-8 string type (caller closes it).
 hid_t make_vlen_utf8_type();
