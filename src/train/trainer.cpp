@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <fmt/format.h>
 
 #include "s2s/autograd/var.h"
@@ -32,20 +33,13 @@ using Clock = std::chrono::steady_clock;
 
 enum AuxSlot { kAuxLoss, kAuxTokens, kAuxCheckpoint, kAuxTerm, kAuxInt, kAuxSize };
 
+// The dataset's recorded buckets, or an explicit data.buckets that must equal them; vocabulary
+// sizes 0 (from the dataset) or equal to it. The config helpers' errors name the key, both values,
+// the dataset and what is accepted.
 std::vector<Bucket> model_buckets(const data::Dataset& dataset, const TrainConfig& cfg) {
-  std::vector<Bucket> buckets;
-  for (const auto& b : dataset.buckets()) buckets.emplace_back(b.encoder_size, b.decoder_size);
-  if (cfg.is_explicit("data.buckets")) {
-    S2S_CHECK(cfg.data.buckets == buckets, "data.buckets in the config does not match the buckets the dataset ",
-              dataset.path(), " was prepared with (prepare the data again with --buckets, or drop the key)");
-  }
-  return buckets;
-}
-
-std::int64_t vocab_size(std::int64_t configured, std::int64_t from_data, const char* key) {
-  S2S_CHECK(configured == 0 || configured == from_data, key, " = ", configured,
-            " but the dataset's vocabulary has ", from_data, " entries (use 0 to take the dataset's)");
-  return from_data;
+  std::vector<Bucket> recorded;
+  for (const auto& b : dataset.buckets()) recorded.emplace_back(b.encoder_size, b.decoder_size);
+  return config_resolve_buckets(cfg, recorded, dataset.path());
 }
 
 Seq2SeqBatch to_model_batch(const data::Batch& b) {
@@ -79,8 +73,10 @@ void build(Session& s) {
   const TrainConfig& cfg = s.cfg;
   s.dataset = data::Dataset::open(cfg.data.dataset);
   const auto buckets = model_buckets(*s.dataset, cfg);
-  const auto vs = vocab_size(cfg.model.source_vocab_size, s.dataset->source_vocab().size(), "model.source_vocab_size");
-  const auto vt = vocab_size(cfg.model.target_vocab_size, s.dataset->target_vocab().size(), "model.target_vocab_size");
+  const auto vs = config_resolve_vocab(cfg.model.source_vocab_size, s.dataset->source_vocab().size(),
+                                       "model.source_vocab_size", s.dataset->path());
+  const auto vt = config_resolve_vocab(cfg.model.target_vocab_size, s.dataset->target_vocab().size(),
+                                       "model.target_vocab_size", s.dataset->path());
   s.model = std::make_unique<Seq2SeqModel>(cfg.model, vs, vt, buckets, cfg.train.seed);
   s.model->create_variables();
   s.params = s.model->params().parameters();
@@ -175,6 +171,10 @@ std::string save(Session& s) {
 }  // namespace
 
 TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
+  // dist.timeout_s is the deadline of every collective of the run. An explicit key wins; left at
+  // its default it yields to S2S_DIST_TIMEOUT_S when that is set (the World read it already).
+  if (cfg.is_explicit("dist.timeout_s") || std::getenv("S2S_DIST_TIMEOUT_S") == nullptr)
+    world.set_timeout_s(cfg.dist.timeout_s);
   Session s(cfg, world);
   build(s);
   auto cursor = restore_or_broadcast(s);
@@ -186,6 +186,9 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
   const auto& cfg_t = cfg.train;
   const int world_size = world.size();
 
+  // Whether this run wrote a checkpoint, identical on every rank (save() returns the path on
+  // rank 0 only, so the path cannot decide a collective).
+  bool saved_this_run = false;
   while (cfg_t.max_steps == 0 || s.loop.global_step < cfg_t.max_steps) {
     const auto t0 = Clock::now();
     const data::Batch batch = s.prefetcher->next();
@@ -241,7 +244,7 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
       s.loop.reset_window();
       result.last_loss = loss_avg;
       result.last_checkpoint = save(s);
-      saved = true;
+      saved = saved_this_run = true;
       log.saved(result.last_checkpoint, s.loop.global_step);
       if (cfg_t.eval != EvalMode::Translate)
         log.evaluation("full", evaluate_full(*s.model, s.dataset, "dev", cfg_t.batch_size, world), s.loop.global_step);
@@ -253,6 +256,7 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
     const bool exit_requested = aux[kAuxTerm] > 0 || aux[kAuxInt] > 0;
     if ((aux[kAuxCheckpoint] > 0 || exit_requested) && !saved) {
       result.last_checkpoint = save(s);
+      saved_this_run = true;
       log.saved(result.last_checkpoint, s.loop.global_step);
     }
     if (exit_requested) {
@@ -263,7 +267,7 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
     }
   }
   if (!result.stopped_by_signal && s.loop.global_step > 0 &&
-      (result.last_checkpoint.empty() || s.loop.global_step % cfg_t.steps_per_checkpoint != 0)) {
+      (!saved_this_run || s.loop.global_step % cfg_t.steps_per_checkpoint != 0)) {
     result.last_checkpoint = save(s);
     log.saved(result.last_checkpoint, s.loop.global_step);
   }
