@@ -29,7 +29,7 @@ std::string h5_error_text() {
   WalkResult result;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, collect, &result);
   H5Eclear2(H5E_DEFAULT);
-  if (result.innermost.empty()) return "no message on HDF5's error stack";
+  if (result.innermost.empty()) return "";  // as declared in s2s/core/h5_check.h
   if (!result.api.empty() && result.innermost.find(result.api) == std::string::npos)
     result.innermost += ", called from " + result.api;
   return result.innermost;
