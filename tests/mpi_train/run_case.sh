@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Owns: the MPI training cases of tests/mpi_train (label `mpi`), run through the real `s2s`
+# binary under mpirun on a tiny reverse-task dataset it prepares in a temporary folder:
+#   equiv NP B DTYPE         NP ranks x batch B == 1 rank x batch NP*B after K steps (same global
+#                            examples: epoch sharding), parameters within DTYPE's tolerance, the
+#                            cursor equal; a 1-rank run with batch B must NOT match (control).
+#                            Replica identity: the trainer runs check_replicas at every checkpoint
+#                            (every 2 steps here) and aborts on any bitwise difference.
+#   resume NP1 B1 NP2 B2     NP1 x B1 for K steps, resumed on NP2 x B2 (same global batch) for M
+#                            more == 1 rank x global batch for K+M straight (float64).
+#   resume_same NP B         NP ranks stopped mid checkpoint window and resumed on NP ranks ==
+#                            NP ranks straight, with zero tolerance (float32).
+#   kill NP                  SIGKILL rank 1 mid-training: the job ends non-zero, naming rank 1.
+#   hang NP                  SIGSTOP rank 1 mid-training: with --set dist.timeout_s=3 the job
+#                            ends with exit 75 well within 20 s, naming the missing rank 1.
+# Environment (set by tests.cmake): S2S (the binary), S2S_COMPARE (s2s_mpi_train_compare),
+# MPIEXEC, plus the OMPI_* / OPENBLAS_NUM_THREADS test environment.
+set -uo pipefail
+S2S=${S2S:?path of the s2s binary}
+S2S_COMPARE=${S2S_COMPARE:?path of s2s_mpi_train_compare}
+MPIEXEC=${MPIEXEC:-mpirun}
+export OPENBLAS_NUM_THREADS=1
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/s2s-mpitrain-XXXXXX")
+job=""
+cleanup() {
+  # Ranks of a failed case (stopped ones included) must not outlive the test: the job's own
+  # children first, then mpirun itself.
+  if [[ -n $job ]] && kill -0 "$job" 2>/dev/null; then
+    for p in $(pgrep -P "$job"); do kill -KILL "$p" 2>/dev/null; done
+    kill -KILL "$job" 2>/dev/null
+  fi
+  [[ -n "${S2S_KEEP_TEST_DIRS:-}" ]] || rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+data="$work/tiny.h5"
+"$S2S" prepare --synthetic reverse --pairs 96 --dev-pairs 12 --seed 5 --alphabet 8 --min-length 2 \
+  --max-length 4 --buckets 3,4:5,6 -o "$data" --force --quiet >/dev/null || fail "prepare"
+
+# Tiny model, SGD, a checkpoint (and drift check, plateau check, dev eval) every 2 steps.
+common=(--set model.num_layers=1 --set model.size=8 --set model.embedding_size=8 --set model.num_samples=0
+        --set "data.dataset=$data" --set data.sampler=epochs --set data.seed=3 --set optim.optimizer=sgd
+        --set optim.learning_rate=0.5 --set train.steps_per_checkpoint=2 --set train.log_every=0
+        --set train.keep_checkpoints=0 --set train.eval=full --set train.seed=7 --set dist.timeout_s=30)
+
+# train NP DIR BATCH STEPS [extra args...]
+train() {
+  local np=$1 dir=$2 batch=$3 steps=$4
+  shift 4
+  echo "+ mpirun -np $np s2s train batch=$batch max_steps=$steps $*"
+  "$MPIEXEC" -np "$np" "$S2S" train "${common[@]}" --set "train.train_dir=$dir" --set "train.batch_size=$batch" \
+    --set "train.max_steps=$steps" "$@" >"$dir.log" 2>&1
+  local rc=$?
+  if [[ $rc -ne 0 ]]; then cat "$dir.log"; fail "mpirun -np $np s2s train exited $rc"; fi
+  grep -q "REPLICA DRIFT" "$dir.log" && fail "replica drift reported"
+}
+
+compare() {  # A B RTOL ATOL
+  echo "+ compare $(basename "$(dirname "$1")")/$(basename "$1") $(basename "$(dirname "$2")")/$(basename "$2")"
+  "$S2S_COMPARE" "$1" "$2" --rtol "$3" --atol "$4"
+}
+
+tolerance() {  # DTYPE -> "rtol atol"
+  if [[ $1 == float64 ]]; then echo "1e-12 1e-14"; else echo "1e-5 1e-6"; fi
+}
+
+case_equiv() {
+  local np=$1 b=$2 dtype=$3 steps=8
+  read -r rtol atol < <(tolerance "$dtype")
+  train "$np" "$work/np$np" "$b" "$steps" --set "model.dtype=$dtype"
+  train 1 "$work/np1" $((np * b)) "$steps" --set "model.dtype=$dtype"
+  for s in 2 4 6 8; do
+    compare "$work/np$np/ckpt-$s.h5" "$work/np1/ckpt-$s.h5" "$rtol" "$atol" || fail "step $s: $np x $b != 1 x $((np * b))"
+  done
+  grep -q "saved by $np rank(s)" <("$S2S" inspect "$work/np$np/ckpt-$steps.h5") || fail "world size not recorded"
+  # Control: the same number of ranks' worth of data is essential; 1 x B sees other examples.
+  train 1 "$work/ctl" "$b" "$steps" --set "model.dtype=$dtype"
+  if compare "$work/np$np/ckpt-$steps.h5" "$work/ctl/ckpt-$steps.h5" "$rtol" "$atol" >/dev/null; then
+    fail "control: 1 x $b matched $np x $b (the comparison is not sensitive)"
+  fi
+  echo "PASS equiv np=$np b=$b $dtype"
+}
+
+case_resume() {
+  local np1=$1 b1=$2 np2=$3 b2=$4 k=4 total=10
+  [[ $((np1 * b1)) -eq $((np2 * b2)) ]] || fail "global batches differ"
+  local g=$((np1 * b1))
+  read -r rtol atol < <(tolerance float64)
+  train "$np1" "$work/run" "$b1" "$k" --set model.dtype=float64
+  train "$np2" "$work/run" "$b2" "$total" --set model.dtype=float64 --set train.resume=auto
+  grep -q "resuming from $work/run/ckpt-$k.h5 (step $k, saved by $np1 rank(s))" "$work/run.log" \
+    || { cat "$work/run.log"; fail "did not resume from step $k"; }
+  train 1 "$work/straight" "$g" "$total" --set model.dtype=float64
+  for s in 6 8 10; do
+    compare "$work/run/ckpt-$s.h5" "$work/straight/ckpt-$s.h5" "$rtol" "$atol" \
+      || fail "step $s: $np1 -> $np2 ranks differs from 1 rank x $g"
+  done
+  echo "PASS resume $np1 x $b1 -> $np2 x $b2"
+}
+
+case_resume_same() {
+  local np=$1 b=$2 k=5 total=10
+  train "$np" "$work/run" "$b" "$k"
+  train "$np" "$work/run" "$b" "$total" --set train.resume=auto
+  grep -q "resuming from $work/run/ckpt-$k.h5 (step $k," "$work/run.log" || fail "did not resume from step $k"
+  train "$np" "$work/straight" "$b" "$total"
+  for s in 6 8 10; do  # float32, zero tolerance: bitwise up to the sign of zero
+    compare "$work/run/ckpt-$s.h5" "$work/straight/ckpt-$s.h5" 0 0 || fail "step $s: resumed != straight on $np ranks"
+  done
+  echo "PASS resume_same $np x $b (stopped at $k, mid window)"
+}
+
+# Starts a long run in the background; sets `job` (mpirun's pid) and `log`.
+start_long_run() {
+  local np=$1
+  log="$work/long.log"
+  "$MPIEXEC" -np "$np" "$S2S" train "${common[@]}" --set "train.train_dir=$work/long" --set train.batch_size=4 \
+    --set train.max_steps=0 --set dist.timeout_s=3 >"$log" 2>&1 &
+  job=$!
+  local t=0
+  until [[ -f $work/long/ckpt-4.h5 ]]; do  # a checkpoint every 2 steps: 4 steps done
+    sleep 0.1
+    t=$((t + 1))
+    [[ $t -lt 300 ]] || { cat "$log"; fail "no training progress within 30 s"; }
+    kill -0 "$job" 2>/dev/null || { cat "$log"; fail "the job ended early"; }
+  done
+}
+
+# The pid of rank R among the job's processes (OMPI_COMM_WORLD_RANK in its environment).
+rank_pid() {
+  local r=$1 p
+  for p in $(pgrep -P "$job"); do
+    if tr '\0' '\n' </proc/"$p"/environ 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$r"; then
+      echo "$p"
+      return
+    fi
+  done
+}
+
+# Waits for the job; sets `rc` and `elapsed`.
+wait_job() {
+  local limit=$1 t0=$SECONDS
+  while kill -0 "$job" 2>/dev/null; do
+    sleep 0.1
+    if (( SECONDS - t0 > limit )); then cat "$log"; fail "job still running after $limit s"; fi
+  done
+  wait "$job"
+  rc=$?
+  elapsed=$((SECONDS - t0))
+}
+
+case_kill() {
+  local np=$1
+  start_long_run "$np"
+  local victim
+  victim=$(rank_pid 1)
+  [[ -n $victim ]] || fail "rank 1 not found"
+  echo "+ kill -KILL rank 1 (pid $victim)"
+  kill -KILL "$victim"
+  wait_job 30
+  cat "$log" | tail -n 15
+  [[ $rc -ne 0 ]] || fail "job exited 0 after a rank was killed"
+  grep -Eq "rank 1 .*(signal 9|Killed)|missing rank\(s\): 1" "$log" || fail "the message does not name rank 1"
+  echo "PASS kill np=$np: exit $rc after $elapsed s"
+}
+
+case_hang() {
+  local np=$1
+  start_long_run "$np"
+  local victim
+  victim=$(rank_pid 1)
+  [[ -n $victim ]] || fail "rank 1 not found"
+  echo "+ kill -STOP rank 1 (pid $victim)"
+  kill -STOP "$victim"
+  wait_job 40
+  kill -KILL "$victim" 2>/dev/null
+  cat "$log" | tail -n 15
+  [[ $rc -eq 75 ]] || fail "expected exit 75 (collective timeout), got $rc"
+  grep -q "missing rank(s): 1 " "$log" || fail "the message does not name the missing rank 1"
+  grep -q "limit 3.0 s" "$log" || fail "dist.timeout_s=3 was not the deadline"
+  (( elapsed <= 20 )) || fail "took $elapsed s with a 3 s timeout"
+  echo "PASS hang np=$np: exit $rc after $elapsed s"
+}
+
+what=${1:?case}
+shift
+"case_$what" "$@"
