@@ -10,6 +10,8 @@
 #                            more == 1 rank x global batch for K+M straight (float64).
 #   resume_same NP B         NP ranks stopped mid checkpoint window and resumed on NP ranks ==
 #                            NP ranks straight, with zero tolerance (float32).
+#   term NP                  SIGTERM to rank 1 only: every rank stops after the same step, the
+#                            job exits 143, the checkpoint is `latest` and resumes.
 #   kill NP                  SIGKILL rank 1 mid-training: the job ends non-zero, naming rank 1.
 #   hang NP                  SIGSTOP rank 1 mid-training: with --set dist.timeout_s=3 the job
 #                            ends with exit 75 well within 20 s, naming the missing rank 1.
@@ -117,7 +119,7 @@ start_long_run() {
   local np=$1
   log="$work/long.log"
   "$MPIEXEC" -np "$np" "$S2S" train "${common[@]}" --set "train.train_dir=$work/long" --set train.batch_size=4 \
-    --set train.max_steps=0 --set dist.timeout_s=3 >"$log" 2>&1 &
+    --set train.max_steps=0 --set train.keep_checkpoints=3 --set dist.timeout_s=3 >"$log" 2>&1 &
   job=$!
   local t=0
   until [[ -f $work/long/ckpt-4.h5 ]]; do  # a checkpoint every 2 steps: 4 steps done
@@ -182,6 +184,27 @@ case_hang() {
   grep -q "limit 3.0 s" "$log" || fail "dist.timeout_s=3 was not the deadline"
   (( elapsed <= 20 )) || fail "took $elapsed s with a 3 s timeout"
   echo "PASS hang np=$np: exit $rc after $elapsed s"
+}
+
+case_term() {
+  local np=$1
+  start_long_run "$np"
+  local victim
+  victim=$(rank_pid 1)
+  [[ -n $victim ]] || fail "rank 1 not found"
+  echo "+ kill -TERM rank 1 only (pid $victim)"
+  kill -TERM "$victim"
+  wait_job 30
+  [[ $rc -eq 143 ]] || { tail -n 15 "$log"; fail "expected exit 143 after SIGTERM, got $rc"; }
+  local step
+  step=$(grep -o "stopping on a signal after step [0-9]* (exit code 143)" "$log" | grep -o "step [0-9]*" | cut -d' ' -f2)
+  [[ -n $step ]] || { tail -n 15 "$log"; fail "no 'stopping on a signal' line"; }
+  # Every rank stopped at that step (a rank that went on would have left the others in a
+  # collective: exit 75), and its checkpoint is the latest.
+  [[ $(cat "$work/long/latest") == "ckpt-$step.h5" ]] || fail "latest is not ckpt-$step.h5"
+  train "$np" "$work/long" 4 $((step + 2)) --set train.resume=auto
+  grep -q "resuming from $work/long/ckpt-$step.h5 (step $step," "$work/long.log" || fail "did not resume from $step"
+  echo "PASS term np=$np: all ranks stopped after step $step, exit 143, resumed"
 }
 
 what=${1:?case}

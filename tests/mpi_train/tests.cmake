@@ -20,6 +20,7 @@ if(TARGET s2s AND TARGET s2s_train)
       "resume_4to2|4|resume 4 2 2 4"
       "resume_2to3|3|resume 2 3 3 2"
       "resume_same_np2|2|resume_same 2 3"
+      "term_one_rank_np2|2|term 2"
       "kill_rank_np2|2|kill 2"
       "hang_rank_np3|3|hang 3")
   foreach(_case ${_mtrain_cases})
