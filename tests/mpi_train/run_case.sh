@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Owns: the MPI training cases of tests/mpi_train (label `mpi`), run through the real `s2s`
 # binary under mpirun on a tiny reverse-task dataset it prepares in a temporary folder:
-#   equiv NP B DTYPE         NP ranks x batch B == 1 rank x batch NP*B after K steps (same global
+#   equiv NP B DTYPE [K=V..] NP ranks x batch B == 1 rank x batch NP*B after K steps (same global
 #                            examples: epoch sharding), parameters within DTYPE's tolerance, the
 #                            cursor equal; a 1-rank run with batch B must NOT match (control).
 #                            Replica identity: the trainer runs check_replicas at every checkpoint
@@ -70,19 +70,22 @@ tolerance() {  # DTYPE -> "rtol atol"
 
 case_equiv() {
   local np=$1 b=$2 dtype=$3 steps=8
+  shift 3
+  local extra=(--set "model.dtype=$dtype") a
+  for a in "$@"; do extra+=(--set "$a"); done
   read -r rtol atol < <(tolerance "$dtype")
-  train "$np" "$work/np$np" "$b" "$steps" --set "model.dtype=$dtype"
-  train 1 "$work/np1" $((np * b)) "$steps" --set "model.dtype=$dtype"
+  train "$np" "$work/np$np" "$b" "$steps" "${extra[@]}"
+  train 1 "$work/np1" $((np * b)) "$steps" "${extra[@]}"
   for s in 2 4 6 8; do
     compare "$work/np$np/ckpt-$s.h5" "$work/np1/ckpt-$s.h5" "$rtol" "$atol" || fail "step $s: $np x $b != 1 x $((np * b))"
   done
   grep -q "saved by $np rank(s)" <("$S2S" inspect "$work/np$np/ckpt-$steps.h5") || fail "world size not recorded"
   # Control: the same number of ranks' worth of data is essential; 1 x B sees other examples.
-  train 1 "$work/ctl" "$b" "$steps" --set "model.dtype=$dtype"
+  train 1 "$work/ctl" "$b" "$steps" "${extra[@]}"
   if compare "$work/np$np/ckpt-$steps.h5" "$work/ctl/ckpt-$steps.h5" "$rtol" "$atol" >/dev/null; then
     fail "control: 1 x $b matched $np x $b (the comparison is not sensitive)"
   fi
-  echo "PASS equiv np=$np b=$b $dtype"
+  echo "PASS equiv np=$np b=$b $dtype $*"
 }
 
 case_resume() {

@@ -17,6 +17,7 @@ if(TARGET s2s AND TARGET s2s_train)
       "equiv_np3_f64|3|equiv 3 2 float64"
       "equiv_np4_f64|4|equiv 4 2 float64"
       "equiv_np2_f32|2|equiv 2 4 float32"
+      "equiv_np2_sampled_adam|2|equiv 2 3 float64 model.num_samples=5 optim.optimizer=adam optim.learning_rate=0.02"
       "resume_4to2|4|resume 4 2 2 4"
       "resume_2to3|3|resume 2 3 3 2"
       "resume_same_np2|2|resume_same 2 3"
