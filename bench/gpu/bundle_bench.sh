@@ -53,7 +53,8 @@ size_mib=$(( $(du -sb "$dist" | cut -f1) / 1048576 ))
   echo "s2s bench bundle"
   echo "commit: $(git -C "$root" rev-parse HEAD)$(git -C "$root" diff --quiet HEAD -- src include bench || echo ' (+ local changes)')"
   echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -srm), $(nvcc --version | tail -1)"
-  echo "cuda architectures: $(grep -m1 '^CMAKE_CUDA_ARCHITECTURES' "$build/CMakeCache.txt" | cut -d= -f2)"
+  arch=$(grep -m1 "^CMAKE_CUDA_ARCHITECTURES" "$build/CMakeCache.txt" | cut -d= -f2 || true)
+  echo "cuda architectures: ${arch:-90 (the CMakeLists.txt default)}"
   echo "size: ${size_mib} MiB"
   echo "files (lib/ is packed in lib.tar.gz):"
   (cd "$dist" && find bin -type f -printf '  %p %s\n')

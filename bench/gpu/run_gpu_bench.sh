@@ -79,7 +79,10 @@ if [[ $s2s_ok == 1 && ${ONLY_TORCH:-0} != 1 ]]; then
     for b in $(buckets_of "$preset"); do
       say "s2s_bench_train --device cuda --preset $preset --batch $batch --bucket $b"
       timeout "$per_run" "$bundle/bin/s2s_bench_train" --device cuda --preset "$preset" --batch "$batch" --bucket "$b" \
-        --steps "$steps" --warmup "$warmup" "${tf32[@]}" >> "$out/s2s.log" 2>&1 || say "  exit code $? (see s2s.log)"
+        --steps "$steps" --warmup "$warmup" "${tf32[@]}" >> "$out/s2s.log" 2>&1
+      rc=$?
+      (( rc == 0 )) || say "  exit code $rc (see s2s.log)"
+      (( rc == 2 )) && { say "  no usable CUDA device: $(tail -1 "$out/s2s.log"); skipping s2s"; break 2; }
     done
   done
   grep -h '^# update' "$out/s2s.log" | sort -u | tee -a "$out/summary.txt"
@@ -92,7 +95,10 @@ if [[ ${ONLY_S2S:-0} != 1 ]]; then
     read -r preset batch <<< "$c"
     say "torch_seq2seq.py --device cuda --preset $preset --batch $batch"
     timeout $((per_run * 2)) "$py" bench/peers/torch_seq2seq.py --device cuda --preset "$preset" --batch "$batch" \
-      --steps "$steps" --warmup "$warmup" "${tf32[@]}" >> "$out/torch.log" 2>&1 || say "  exit code $? (see torch.log)"
+      --steps "$steps" --warmup "$warmup" "${tf32[@]}" >> "$out/torch.log" 2>&1
+    rc=$?
+    (( rc == 0 )) || say "  exit code $rc (see torch.log)"
+    (( rc == 2 )) && { say "  no usable CUDA device for torch; skipping the peer"; break; }
   done
 fi
 
