@@ -33,6 +33,25 @@ using Clock = std::chrono::steady_clock;
 
 enum AuxSlot { kAuxLoss, kAuxTokens, kAuxCheckpoint, kAuxTerm, kAuxInt, kAuxSize };
 
+// nan_policy skip: this many non-finite steps in a row means the run is not recovering (e.g. an
+// update overflowed the parameters, so every later step is non-finite and global_step would never
+// advance again): stop with an error instead of looping forever.
+constexpr std::int64_t kMaxConsecutiveSkips = 100;
+
+[[noreturn]] void fail_not_recovering(const std::vector<ag::Var>& params, std::int64_t step,
+                                      const std::string& last_reason) {
+  std::string why = "the parameters are finite but every batch gives a non-finite loss or gradient (an update may "
+                    "have made them huge)";
+  for (const auto& p : params)
+    if (!all_finite(p.value())) {
+      why = "parameter " + p.name() + " is not finite (an update overflowed)";
+      break;
+    }
+  S2S_FAIL("train.nan_policy=skip: ", kMaxConsecutiveSkips, " consecutive steps after step ", step,
+           " were non-finite (last: ", last_reason, "); ", why,
+           ". Stopping: lower optim.learning_rate, set optim.max_gradient_norm, or resume from an earlier checkpoint");
+}
+
 // The dataset's recorded buckets, or an explicit data.buckets that must equal them; vocabulary
 // sizes 0 (from the dataset) or equal to it. The config helpers' errors name the key, both values,
 // the dataset and what is accepted.
@@ -189,6 +208,7 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
   // Whether this run wrote a checkpoint, identical on every rank (save() returns the path on
   // rank 0 only, so the path cannot decide a collective).
   bool saved_this_run = false;
+  std::int64_t consecutive_skips = 0;  // identical on every rank (decided on reduced values)
   while (cfg_t.max_steps == 0 || s.loop.global_step < cfg_t.max_steps) {
     const auto t0 = Clock::now();
     const data::Batch batch = s.prefetcher->next();
@@ -224,9 +244,12 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
       s.optimizer->step(s.refs, report.learning_rate);
       ++s.loop.global_step;
       s.loop.add(report.loss, report.tokens);
+      consecutive_skips = 0;
     } else {
       report.skipped = true;
       s.loop.skipped_steps = nan_guard.skipped();
+      if (++consecutive_skips >= kMaxConsecutiveSkips)
+        fail_not_recovering(s.params, s.loop.global_step, nan_guard.last_reason());
     }
     report.step = s.loop.global_step;
     report.step_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
