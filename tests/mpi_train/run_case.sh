@@ -125,7 +125,8 @@ start_long_run() {
     --set train.max_steps=0 --set train.keep_checkpoints=3 --set dist.timeout_s=3 >"$log" 2>&1 &
   job=$!
   local t=0
-  until [[ -f $work/long/ckpt-4.h5 ]]; do  # a checkpoint every 2 steps: 4 steps done
+  # A checkpoint every 2 steps (rotated, so watch `latest`): wait until step 4 is done.
+  until [[ -f $work/long/latest ]] && (( $(tr -dc 0-9 <"$work/long/latest") >= 4 )); do
     sleep 0.1
     t=$((t + 1))
     [[ $t -lt 300 ]] || { cat "$log"; fail "no training progress within 30 s"; }
