@@ -30,7 +30,10 @@ def main(paths):
     print("| device | preset | bucket | batch | s2s ms/step | torch ms/step | s2s tgt tok/s | torch tgt tok/s | "
           "s2s/torch | s2s floor ms | s2s measured/floor | s2s peak MiB | torch peak MiB |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for key in sorted(rows):
+    def order(key):  # buckets by size, not as strings ("5x10" before "10x15")
+        return (key[0], key[1], key[3], tuple(int(x) for x in key[2].split("x")))
+
+    for key in sorted(rows, key=order):
         s, t = rows[key].get("s2s"), rows[key].get("torch")
         cell = lambda r, k, fmt="%.2f": (fmt % float(r[k])) if r and k in r else "-"
         ratio = "%.2f" % (float(s["tgt_tok_s"]) / float(t["tgt_tok_s"])) if s and t else "-"

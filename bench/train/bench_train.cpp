@@ -53,6 +53,7 @@ struct Row {
   int steps = 0;
   double ms_median = 0, ms_min = 0, tgt_tokens = 0, src_tokens = 0;
   double model_gflop = 0, tally_gflop = 0, gemm_rate = 0, floor_ms = 0, peak_mib = 0, loss = 0;
+  std::size_t tape_ops = 0;
 };
 
 std::vector<std::string> split(const std::string& s) {
@@ -82,10 +83,10 @@ void print_row(const Row& r) {
               r.gemm_rate, r.floor_ms, ratio, r.peak_mib);
   std::printf("RESULT impl=s2s device=%s preset=%s bucket=%s batch=%lld steps=%d ms_step=%.4f ms_min=%.4f "
               "tgt_tok_s=%.1f all_tok_s=%.1f gflop_step=%.4f gemm_gflop_s=%.2f floor_ms=%.4f ratio=%.3f "
-              "peak_mib=%.1f loss=%.4f\n",
+              "peak_mib=%.1f loss=%.4f tape_ops=%zu\n",
               r.device.c_str(), r.preset.c_str(), r.bucket.c_str(), static_cast<long long>(r.batch), r.steps,
               r.ms_median, r.ms_min, r.tgt_tokens / s, (r.tgt_tokens + r.src_tokens) / s, r.tally_gflop,
-              r.gemm_rate, r.floor_ms, ratio, r.peak_mib, r.loss);
+              r.gemm_rate, r.floor_ms, ratio, r.peak_mib, r.loss, r.tape_ops);
   std::fflush(stdout);
 }
 
@@ -114,6 +115,7 @@ Row bench_bucket(bench::TrainStep& step, const bench::BenchPreset& p, std::size_
   }
   std::sort(ms.begin(), ms.end());
   r.ms_median = ms[ms.size() / 2];
+  r.tape_ops = step.tape_ops();
   r.ms_min = ms.front();
   r.model_gflop = step.model().step_flops(bucket, p.batch) / 1e9;
   const auto shapes = bench::step_gemm_shapes(p.model, p.target_vocab, sizes, p.batch);

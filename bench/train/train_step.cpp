@@ -49,6 +49,7 @@ double TrainStep::run(const train::Seq2SeqBatch& batch) {
   }
   model_->params().zero_grads();
   tape.backward(fwd.loss);
+  tape_ops_ = tape.size();
   tape.clear();
   const double loss = fwd.loss.value().item();
   const double norm = train::global_norm(grads_);

@@ -24,6 +24,9 @@ class TrainStep {
   std::int64_t parameter_count() { return model_->params().total_elements(); }
   // "SgdOptimizer" or "kern::axpy (no CUDA SGD kernel yet)": how the update was done.
   const std::string& update_path() const { return update_path_; }
+  // Ops the last step recorded on the tape (each is one or more kernels forward and backward):
+  // the step's launch count, to first order, for napkin math on a GPU.
+  std::size_t tape_ops() const { return tape_ops_; }
 
  private:
   void update(double lr);
@@ -36,6 +39,7 @@ class TrainStep {
   train::SgdOptimizer optimizer_;
   bool use_optimizer_ = true;
   std::string update_path_ = "SgdOptimizer";
+  std::size_t tape_ops_ = 0;
 };
 
 }  // namespace s2s::bench
