@@ -5,13 +5,16 @@
 #   1. bench/peers/check_peer.py: the PyTorch peer against the float64 spec reference (CPU);
 #   2. s2s_bench_train --device cuda, one process per configuration (so each peak-memory figure
 #      is that configuration's): translate at batch 64 and 128, each of its 4 buckets, then small;
-#   3. bench/peers/torch_seq2seq.py --device cuda on the same configurations, same GPU, same job;
+#   3. bench/peers/torch_seq2seq.py --device cuda on the same configurations, same GPU, same job
+#      (2 and 3 alternate per (preset, batch), so a run cut short still has pairs);
 #   4. bench/peers/compare.py: s2s vs PyTorch tokens/s, the ratio, s2s's napkin floor (the step's
 #      GEMMs at the cuBLAS rate measured in-process) and measured/floor, both peak memories.
 # Results under $OUT (./out/gpu_bench when unset): env.txt, check_peer.log, s2s.log, torch.log,
 # compare.md, summary.txt (at most 8 files come back). The table is printed last.
 # Environment: STEPS (timed steps per configuration, 10), WARMUP (3), TF32=1 (TF32 GEMMs in both),
-# ONLY_S2S=1 / ONLY_TORCH=1, PER_RUN_TIMEOUT (seconds per process, 150).
+# ONLY_S2S=1 / ONLY_TORCH=1, PER_RUN_TIMEOUT (seconds per process, 150), CONFIGS ("preset batch"
+# pairs separated by ';', default "translate 64;translate 128;small 64"), DEVICE (cuda; cpu runs the
+# same flow without a GPU, e.g. DEVICE=cpu CONFIGS="tiny 32" to check the script itself).
 # Budget: about 5 minutes on an H100 (well inside the device tool's 10-minute command limit).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -21,6 +24,7 @@ out=${OUT:-$root/out/gpu_bench}
 steps=${STEPS:-10}
 warmup=${WARMUP:-3}
 per_run=${PER_RUN_TIMEOUT:-150}
+device=${DEVICE:-cuda}
 tf32=()
 [[ ${TF32:-0} == 1 ]] && tf32=(--tf32)
 mkdir -p "$out"
@@ -68,39 +72,38 @@ timeout 300 "$py" bench/peers/check_peer.py > "$out/check_peer.log" 2>&1
 say "check_peer: $(tail -1 "$out/check_peer.log")"
 
 # configurations: preset batch
-configs=("translate 64" "translate 128" "small 64")
+IFS=';' read -r -a configs <<< "${CONFIGS:-translate 64;translate 128;small 64}"
 buckets_of() { case $1 in translate) echo "0 1 2 3" ;; small) echo "0 1" ;; tiny) echo "0" ;; esac; }
 
-# --- 2. s2s ------------------------------------------------------------------------------------------
+# --- 2 + 3. per configuration: s2s, then the PyTorch peer (so a run cut short still pairs them) ---
 : > "$out/s2s.log"
-if [[ $s2s_ok == 1 && ${ONLY_TORCH:-0} != 1 ]]; then
-  for c in "${configs[@]}"; do
-    read -r preset batch <<< "$c"
+: > "$out/torch.log"
+run_torch=1
+[[ ${ONLY_S2S:-0} == 1 ]] && run_torch=0
+[[ ${ONLY_TORCH:-0} == 1 ]] && s2s_ok=0
+for c in "${configs[@]}"; do
+  read -r preset batch <<< "$c"
+  if [[ $s2s_ok == 1 ]]; then
     for b in $(buckets_of "$preset"); do
-      say "s2s_bench_train --device cuda --preset $preset --batch $batch --bucket $b"
-      timeout "$per_run" "$bundle/bin/s2s_bench_train" --device cuda --preset "$preset" --batch "$batch" --bucket "$b" \
+      say "s2s_bench_train --device $device --preset $preset --batch $batch --bucket $b"
+      timeout "$per_run" "$bundle/bin/s2s_bench_train" --device "$device" --preset "$preset" --batch "$batch" --bucket "$b" \
         --steps "$steps" --warmup "$warmup" "${tf32[@]}" >> "$out/s2s.log" 2>&1
       rc=$?
       (( rc == 0 )) || say "  exit code $rc (see s2s.log)"
-      (( rc == 2 )) && { say "  no usable CUDA device: $(tail -1 "$out/s2s.log"); skipping s2s"; break 2; }
+      (( rc == 2 )) && { say "  no usable CUDA device: $(tail -1 "$out/s2s.log"); skipping s2s"; s2s_ok=0; break; }
     done
-  done
-  grep -h '^# update' "$out/s2s.log" | sort -u | tee -a "$out/summary.txt"
-fi
-
-# --- 3. the PyTorch peer -------------------------------------------------------------------------------
-: > "$out/torch.log"
-if [[ ${ONLY_S2S:-0} != 1 ]]; then
-  for c in "${configs[@]}"; do
-    read -r preset batch <<< "$c"
-    say "torch_seq2seq.py --device cuda --preset $preset --batch $batch"
-    timeout $((per_run * 2)) "$py" bench/peers/torch_seq2seq.py --device cuda --preset "$preset" --batch "$batch" \
+  fi
+  if [[ $run_torch == 1 ]]; then
+    say "torch_seq2seq.py --device $device --preset $preset --batch $batch"
+    timeout $((per_run * 2)) "$py" bench/peers/torch_seq2seq.py --device "$device" --preset "$preset" --batch "$batch" \
       --steps "$steps" --warmup "$warmup" "${tf32[@]}" >> "$out/torch.log" 2>&1
     rc=$?
     (( rc == 0 )) || say "  exit code $rc (see torch.log)"
-    (( rc == 2 )) && { say "  no usable CUDA device for torch; skipping the peer"; break; }
-  done
-fi
+    (( rc == 2 )) && { say "  no usable CUDA device for torch; skipping the peer"; run_torch=0; }
+  fi
+  "$py" bench/peers/compare.py "$out/s2s.log" "$out/torch.log" > "$out/compare.md" 2>&1  # kept current
+done
+grep -h '^# update' "$out/s2s.log" | sort -u | tee -a "$out/summary.txt"
 
 # --- 4. the comparison ---------------------------------------------------------------------------------
 "$py" bench/peers/compare.py "$out/s2s.log" "$out/torch.log" > "$out/compare.md" 2>&1
