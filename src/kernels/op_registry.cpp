@@ -2,11 +2,16 @@
 // here; with CUDA built the line does not link until the CUDA twin exists.
 #include "s2s/kernels/op_registry.h"
 
+#include "s2s/kernels/arith.h"
+#include "s2s/kernels/attention.h"
 #include "s2s/kernels/columns.h"
 #include "s2s/kernels/elementwise.h"
 #include "s2s/kernels/embedding.h"
 #include "s2s/kernels/gemm.h"
+#include "s2s/kernels/optimizer.h"
 #include "s2s/kernels/reduce.h"
+#include "s2s/kernels/rnn_cell.h"
+#include "s2s/kernels/sampled_softmax.h"
 #include "s2s/kernels/softmax.h"
 
 namespace s2s::kern {
@@ -61,6 +66,23 @@ const OpEntry kOps[] = {
     S2S_OP(reduce, sum_rows),
     S2S_OP(reduce, sum_middle),
     S2S_OP(reduce, argmax_rows),
+    S2S_OP(reduce, global_sum_squares),
+    S2S_OP(arith, div),
+    S2S_OP(arith, div_backward),
+    S2S_OP(arith, transpose),
+    S2S_OP(rnn_cell, gru_gates_forward),
+    S2S_OP(rnn_cell, gru_gates_backward),
+    S2S_OP(rnn_cell, gru_output_forward),
+    S2S_OP(rnn_cell, gru_output_backward),
+    S2S_OP(rnn_cell, lstm_cell_forward),
+    S2S_OP(rnn_cell, lstm_cell_backward),
+    S2S_OP(attention, attention_score_forward),
+    S2S_OP(attention, attention_score_backward),
+    S2S_OP(sampled_softmax, mask_accidental_hits),
+    S2S_OP(sampled_softmax, subtract_log_q),
+    S2S_OP(optimizer, sgd_update),
+    S2S_OP(optimizer, momentum_update),
+    S2S_OP(optimizer, adam_update),
 };
 
 #undef S2S_OP

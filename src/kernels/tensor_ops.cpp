@@ -1,6 +1,9 @@
-// Owns: validation and backend dispatch for every kernel (see tensor_ops.h).
+// Owns: validation and backend dispatch of the original kernel families (gemm, elementwise,
+// softmax, embedding, columns, reduce); later families dispatch from src/kernels/<family>_dispatch.cpp.
+// The shared checks and the CPU/CUDA switch live in dispatch.h.
 #include "s2s/kernels/tensor_ops.h"
 
+#include "dispatch.h"
 #include "s2s/kernels/columns.h"
 #include "s2s/kernels/elementwise.h"
 #include "s2s/kernels/embedding.h"
@@ -9,59 +12,8 @@
 #include "s2s/kernels/softmax.h"
 
 namespace s2s::kern {
-namespace {
 
-// Every tensor of an op lives on the same device and (for float operands) has the same dtype.
-void check_same(const char* op, const Tensor& ref, std::initializer_list<const Tensor*> others) {
-  for (const Tensor* t : others) {
-    S2S_CHECK(t->defined(), op, ": undefined operand");
-    S2S_CHECK(t->device() == ref.device(), op, ": operands on different devices (",
-              device_name(ref.device()), " and ", device_name(t->device()), ")");
-    S2S_CHECK(t->dtype() == ref.dtype(), op, ": operands of different dtypes (",
-              dtype_name(ref.dtype()), " and ", dtype_name(t->dtype()), ")");
-  }
-}
-void check_numel(const char* op, const Tensor& a, const Tensor& b) {
-  S2S_CHECK(a.numel() == b.numel(), op, ": sizes differ: ", shape_str(a.shape()), " vs ",
-            shape_str(b.shape()));
-}
-void check_ids(const char* op, const Tensor& ids, const Tensor& ref) {
-  S2S_CHECK(ids.defined(), op, ": undefined ids/labels");
-  S2S_CHECK(ids.dtype() == DType::I32, op, ": ids/labels must be int32, got ", dtype_name(ids.dtype()));
-  // A host index array handed to a device kernel would be dereferenced on the device.
-  S2S_CHECK(ids.device() == ref.device(), op, ": ids/labels on ", device_name(ids.device()),
-            ", operands on ", device_name(ref.device()));
-}
-
-// Runs cpu(T{}) for a CPU float tensor, or cuda() for a CUDA float32 one.
-template <class CpuFn, class CudaFn>
-void dispatch(const char* op, const Tensor& ref, CpuFn&& cpu_fn, CudaFn&& cuda_fn) {
-  S2S_CHECK(is_floating(ref.dtype()), op, ": needs a float tensor, got ", dtype_name(ref.dtype()));
-  if (ref.device() == Device::CPU) {
-    dispatch_floating(ref.dtype(), cpu_fn);
-    return;
-  }
-  S2S_CHECK(ref.dtype() == DType::F32, op, ": the CUDA backend is float32-only");
-#ifdef S2S_WITH_CUDA
-  cuda_fn();
-#else
-  (void)cuda_fn;
-  S2S_FAIL(op, ": this build has no CUDA backend");
-#endif
-}
-
-template <class T> T* ptr(Tensor& t) { return t.data<T>(); }
-template <class T> const T* ptr(const Tensor& t) { return t.data<T>(); }
-float* fptr(Tensor& t) { return t.data<float>(); }
-const float* fptr(const Tensor& t) { return t.data<float>(); }
-const std::int32_t* iptr(const Tensor& t) { return t.data<std::int32_t>(); }
-std::int32_t* iptr(Tensor& t) { return t.data<std::int32_t>(); }
-
-// rows x cols view of a tensor whose last axis is the row.
-std::int64_t last_dim(const Tensor& t) { return t.ndim() == 0 ? 1 : t.dim(-1); }
-std::int64_t leading(const Tensor& t) { return t.numel() / std::max<std::int64_t>(last_dim(t), 1); }
-
-}  // namespace
+using namespace detail;  // check_*, dispatch, ptr/fptr/iptr, last_dim/leading (dispatch.h)
 
 void gemm(Tensor& c, const Tensor& a, const Tensor& b, bool ta, bool tb, double alpha, double beta) {
   check_same("gemm", c, {&a, &b});

@@ -76,4 +76,31 @@ constexpr double kDoubleU = 0x1p-53;
 // partials added in order, then the optional += into y: k = ceil(rows/8) + 9 additions, so
 // |error| <= gamma(k) (|y0| + Σ_r |x_rc|) per column (computed by the test), doubled.
 
+// Fused cell steps (rnn_cell.h) on inputs in [-2, 2] (state and gradients in [-1, 1]): each output
+// is a chain of at most ~10 float operations (expf / tanhf 2 ulp each, the others u; an FMA
+// contraction is one rounding instead of two) on quantities <= 3 in magnitude whose derivatives
+// are <= 1 (σ' <= 1/4, tanh' <= 1), so |error| <= 10 * 2u * 3 = 60u (3.6e-6). Tolerance: abs
+// 8e-6 (2.2x), no relative part.
+constexpr Tol kFusedCell{8e-6, 0.0};
+
+// Attention score and its backward (attention.h): dot products / sums of k terms, each term
+// v tanh(f + y) (or its derivative form) carrying <= 5u (1 + |f + y|) |v| of its own error (the
+// add, tanhf, the products), so per element |error| <= gamma(k + 4) Σ_terms |v| (1 + |f + y|)
+// (times |de| for the backward), with k = A (e), 1 (dF), L (dy), B·L + B (dv: L-term partials
+// added over B rows); doubled, computed by the test.
+constexpr double kAttentionSlack = 2.0;
+
+// Log-Q subtraction on x in [-4, 4], q in [1e-4, 1] (|log q| <= 9.3): logf <= 1 ulp of |log q|
+// (CUDA guide: 1 ulp), the subtraction u of |y| <= 13.3, so <= 9.3 u + 13.3 u = 23u (1.4e-6).
+// Tolerance: abs 4e-6 (2.9x). The accidental-hit mask adds 0 or -FLT_MAX: compared exactly
+// (kExact; x + (-FLT_MAX) rounds to -FLT_MAX for |x| < 2^103).
+constexpr Tol kLogQ{4e-6, 0.0};
+
+// div / div_backward with |b| in [0.5, 2], a, dy, da0, db0 in [-1, 1]: |a / b| <= 2, |dy y / b|
+// <= 4, and at most 3 roundings on quantities <= 5: <= 15u (9e-7): kElementwise (2e-6) covers it.
+// transpose moves values (kExact) or adds one pair (kElementwise).
+// Optimizer updates: bitwise equal to cpu::<rule><float> (optimizer.h); against the float64 rule,
+// with var, grad, slots in [-1, 1] and lr <= 0.1: a few roundings of quantities <= 2 (Adam's step
+// m alpha / (sqrt(v) + eps) is at most lr sqrt(1 - b2p) / (1 - b1p) ~ 0.3 here): kElementwise.
+
 }  // namespace s2s::test

@@ -96,4 +96,19 @@ inline double chi_square_critical_1e6(int dof) {
   return k * t * t * t;
 }
 
+// ---- Fused kernels (rnn_cell.h, attention.h, sampled_softmax.h) --------------------------------
+// Cell steps on inputs in [−2, 2] against the spec formulas in long double: every output is a
+// chain of at most ~10 operations (exp/tanh from libm, ≤ 2 ulp each in float and double; adds,
+// multiplies and one division, ½ ulp each) on quantities of magnitude ≤ 3 whose derivatives are
+// ≤ 1 in magnitude (σ' ≤ ¼, tanh' ≤ 1), so each output errs by ≤ ~10 · 2u · 3 = 60u absolutely.
+// We allow 128u (2×); a wrong term or index is O(0.1) off.
+inline double fused_cell_abs_tol(double u) { return 128.0 * u; }
+// Attention score e = Σ_a v_a tanh(f_a + y_a), a length-A dot product whose terms carry their own
+// error (the add f + y: ½ ulp amplified by tanh' ≤ 1; tanh ≤ 2 ulp): |error| ≤ γ_{A+3} Σ_a |v_a|
+// (1 + |f_a + y_a|), doubled. Backward sums of L (dy) and B·L (dv) terms get the same form with
+// their lengths (computed by the test).
+inline double dot_bound(std::int64_t terms, double u, double sum_abs) {
+  return 2.0 * gamma(terms + 3, u) * sum_abs + std::numeric_limits<double>::min();
+}
+
 }  // namespace s2s::test::tol

@@ -1,9 +1,12 @@
 #pragma once
 // Owns: the Tensor-level entry points of every kernel. Each validates shapes, dtypes and devices,
-// then dispatches to s2s::cpu::<op><T> (float32/float64) or s2s::cuda::<op> (float32). This file
-// and its source are the only place where the backends meet (no #ifdef elsewhere).
+// then dispatches to s2s::cpu::<op><T> (float32/float64) or s2s::cuda::<op> (float32). The
+// original families are implemented in src/kernels/tensor_ops.cpp, later ones in
+// src/kernels/<family>_dispatch.cpp; all go through src/kernels/dispatch.h, the only place where
+// the backends meet (no #ifdef elsewhere).
 // Naming and accumulation contract follow the kernel headers: *_backward functions add into dx.
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "s2s/core/tensor.h"
@@ -50,5 +53,52 @@ void copy_columns(Tensor& dst, std::int64_t dst_col, const Tensor& src, std::int
 double sum(const Tensor& x);          // host result (synchronises on CUDA)
 double sum_squares(const Tensor& x);
 void argmax_rows(Tensor& idx, const Tensor& x);  // idx int32 [R]
+
+// ---- reductions into device memory (reduce_dispatch.cpp) -----------------------------------------
+// out (one element, the operands' dtype and device) = Σ x; no host round trip on CUDA.
+void sum_to(Tensor& out, const Tensor& x);
+// out (one element, the operands' dtype and device) = Σ_i ||xs_i||² (the global gradient norm²).
+void global_sum_squares(Tensor& out, std::span<const Tensor> xs);
+// The same as a host double (CPU: accumulated in double; CUDA: one synchronising read).
+double global_sum_squares(std::span<const Tensor> xs);
+
+// ---- arith (arith_dispatch.cpp) ------------------------------------------------------------------
+void div(Tensor& y, const Tensor& a, const Tensor& b);
+// With y = a / b: *da += dy / b, *db += −dy y / b; a null or undefined output is skipped.
+void div_backward(Tensor* da, Tensor* db, const Tensor& b, const Tensor& y, const Tensor& dy);
+void transpose(Tensor& y, const Tensor& x, bool accumulate);  // [R, C] -> [C, R]
+
+// ---- fused cell steps (rnn_cell_dispatch.cpp; formulas in kernels/rnn_cell.h) --------------------
+// B rows, n units. Gradient outputs are pointers: null or undefined means not wanted.
+void gru_gates_forward(Tensor& ru, Tensor& rh, const Tensor& zg, const Tensor& h);
+void gru_gates_backward(Tensor* dzg, Tensor* dh, const Tensor& ru, const Tensor& h, const Tensor& drh);
+void gru_output_forward(Tensor& h_new, Tensor& c, const Tensor& zc, const Tensor& ru, const Tensor& h);
+void gru_output_backward(Tensor* dzg, Tensor* dzc, Tensor* dh, const Tensor& ru, const Tensor& c, const Tensor& h,
+                         const Tensor& dh_new);
+void lstm_cell_forward(Tensor& c_new, Tensor& h_new, Tensor& acts, const Tensor& z, const Tensor& c,
+                       double forget_bias);
+// dh_new / dc_new: null or undefined counts as zero.
+void lstm_cell_backward(Tensor* dz, Tensor* dc, const Tensor& acts, const Tensor& c, const Tensor& c_new,
+                        const Tensor* dh_new, const Tensor* dc_new);
+
+// ---- attention score (attention_dispatch.cpp): f [B, L, A], y [B, A], v [A] -> e [B, L] ---------
+void attention_score_forward(Tensor& e, const Tensor& f, const Tensor& y, const Tensor& v);
+void attention_score_backward(Tensor* df, Tensor* dy, Tensor* dv, const Tensor& f, const Tensor& y, const Tensor& v,
+                              const Tensor& de);
+
+// ---- sampled-softmax logits (sampled_softmax_dispatch.cpp) ---------------------------------------
+// y [B, S] = x + (−FLT_MAX where sampled[j] is a label of row b); sampled int32 [S], labels int32
+// [B, num_true] (or [B]), both on the logits' device. y may be x.
+void mask_accidental_hits(Tensor& y, const Tensor& x, const Tensor& sampled, const Tensor& labels);
+// y = x − log q: q with x's element count (elementwise) or with its last dimension (broadcast over
+// rows). y may be x.
+void subtract_log_q(Tensor& y, const Tensor& x, const Tensor& q);
+
+// ---- optimizer updates (optimizer_dispatch.cpp; rules in kernels/optimizer.h) --------------------
+// Same dtype, device and element count for every tensor; scalars converted to the dtype first.
+void sgd_update(Tensor& var, const Tensor& grad, double lr);
+void momentum_update(Tensor& var, Tensor& accum, const Tensor& grad, double lr, double momentum);
+void adam_update(Tensor& var, Tensor& m, Tensor& v, const Tensor& grad, double beta1_power, double beta2_power,
+                 double lr, double beta1, double beta2, double epsilon);
 
 }  // namespace s2s::kern

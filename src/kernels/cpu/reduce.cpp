@@ -32,12 +32,20 @@ template <class T> void argmax_rows(std::int32_t* idx, const T* x, std::int64_t 
   }
 }
 
+template <class T> double global_sum_squares(const T* const* xs, const std::int64_t* ns, std::int64_t count) {
+  double s = 0;
+  for (std::int64_t i = 0; i < count; ++i)
+    for (std::int64_t k = 0; k < ns[i]; ++k) s += static_cast<double>(xs[i][k]) * xs[i][k];
+  return s;
+}
+
 #define S2S_INSTANTIATE(T)                                                               \
   template double sum<T>(const T*, std::int64_t);                                        \
   template double sum_squares<T>(const T*, std::int64_t);                                \
   template void sum_rows<T>(T*, const T*, std::int64_t, std::int64_t, bool);             \
   template void sum_middle<T>(T*, const T*, std::int64_t, std::int64_t, std::int64_t);   \
-  template void argmax_rows<T>(std::int32_t*, const T*, std::int64_t, std::int64_t);
+  template void argmax_rows<T>(std::int32_t*, const T*, std::int64_t, std::int64_t);    \
+  template double global_sum_squares<T>(const T* const*, const std::int64_t*, std::int64_t);
 S2S_INSTANTIATE(float)
 S2S_INSTANTIATE(double)
 #undef S2S_INSTANTIATE

@@ -6,6 +6,9 @@
 //   into one partial; pass 2: one block reduces the partials in index order and writes the float
 //   result to device memory (no host round trip). Double like the CPU reference: these feed the
 //   global gradient norm and loss sums over millions of elements.
+// - global_sum_squares: pass 1 of sum_squares for each array into its own slots of one partials
+//   buffer, then one block adds all partials (strided per thread, in order): one float in device
+//   memory for the global gradient norm, one host read at most (none if the caller keeps it).
 // - sum_rows / sum_middle: one thread column per output column, 8 row-slices per column reduced in
 //   order through shared memory; float accumulation (bias gradients, like TF).
 // - argmax_rows: one block per row; (value, index) pairs reduced keeping the larger value and, on
@@ -39,6 +42,15 @@ __global__ void partial_sums_kernel(double* partials, const float* x, std::int64
 // out [1] = Σ partials [count]; one block of kMaxPartials threads
 __global__ void final_sum_kernel(float* out, const double* partials, int count) {
   double v = threadIdx.x < count ? partials[threadIdx.x] : 0.0;
+  v = detail::block_reduce(v, detail::SumOp{}, 0.0);
+  if (threadIdx.x == 0) *out = static_cast<float>(v);
+}
+
+// out [1] = Σ partials [count] for any count: thread t adds partials t, t + blockDim, ... in order
+// (double), then the block's fixed tree; one block of kMaxPartials threads
+__global__ void final_sum_strided_kernel(float* out, const double* partials, std::int64_t count) {
+  double v = 0.0;
+  for (std::int64_t i = threadIdx.x; i < count; i += blockDim.x) v += partials[i];
   v = detail::block_reduce(v, detail::SumOp{}, 0.0);
   if (threadIdx.x == 0) *out = static_cast<float>(v);
 }
@@ -90,14 +102,35 @@ __global__ void argmax_rows_kernel(std::int32_t* idx, const float* x, std::int64
 }
 
 // ---- launchers ---------------------------------------------------------------------------------
+// Pass-1 blocks for n > 0 elements: a function of n only.
+int partial_blocks(std::int64_t n) {
+  return static_cast<int>(std::min<std::int64_t>(
+      (n + detail::kBlock * kItemsPerThread - 1) / (detail::kBlock * kItemsPerThread), kMaxPartials));
+}
+
 template <bool kSquare>
 void launch_sum(float* out, const float* x, std::int64_t n) {
-  const int blocks = static_cast<int>(std::min<std::int64_t>(
-      (n + detail::kBlock * kItemsPerThread - 1) / (detail::kBlock * kItemsPerThread), kMaxPartials));
+  const int blocks = partial_blocks(n);
   detail::Scratch partials(sizeof(double) * kMaxPartials);
   partial_sums_kernel<kSquare><<<blocks, detail::kBlock, 0, detail::stream()>>>(partials.as<double>(), x, n);
   S2S_CUDA_LAUNCH_CHECK();
   final_sum_kernel<<<1, kMaxPartials, 0, detail::stream()>>>(out, partials.as<double>(), blocks);
+  S2S_CUDA_LAUNCH_CHECK();
+}
+
+// Arrays with ns[i] > 0 each get partial_blocks(ns[i]) consecutive slots of one partials buffer.
+void launch_global_sum_squares(float* out, const float* const* xs, const std::int64_t* ns, std::int64_t count,
+                               std::int64_t total_blocks) {
+  detail::Scratch partials(sizeof(double) * static_cast<std::size_t>(total_blocks));
+  std::int64_t at = 0;
+  for (std::int64_t i = 0; i < count; ++i) {
+    if (ns[i] == 0) continue;
+    const int blocks = partial_blocks(ns[i]);
+    partial_sums_kernel<true><<<blocks, detail::kBlock, 0, detail::stream()>>>(partials.as<double>() + at, xs[i], ns[i]);
+    S2S_CUDA_LAUNCH_CHECK();
+    at += blocks;
+  }
+  final_sum_strided_kernel<<<1, kMaxPartials, 0, detail::stream()>>>(out, partials.as<double>(), total_blocks);
   S2S_CUDA_LAUNCH_CHECK();
 }
 
@@ -161,6 +194,21 @@ void sum_middle(float* y, const float* x, std::int64_t b, std::int64_t l, std::i
   check_column_sums("sum_middle", y, x, b, l, c);
   if (b == 0 || c == 0) return;
   launch_column_sums(y, x, b, l, c, true);
+}
+
+void global_sum_squares(float* out, const float* const* xs, const std::int64_t* ns, std::int64_t count) {
+  detail::check_size("global_sum_squares", "count", count);
+  detail::check_ptr("global_sum_squares", "out", out, 1);
+  detail::check_ptr("global_sum_squares", "xs", xs, count);
+  detail::check_ptr("global_sum_squares", "ns", ns, count);
+  std::int64_t total_blocks = 0;
+  for (std::int64_t i = 0; i < count; ++i) {
+    detail::check_size("global_sum_squares", "an array size", ns[i]);
+    detail::check_ptr("global_sum_squares", "an array", xs[i], ns[i]);
+    if (ns[i] > 0) total_blocks += partial_blocks(ns[i]);
+  }
+  if (total_blocks == 0) return launch_zero(out);
+  launch_global_sum_squares(out, xs, ns, count, total_blocks);
 }
 
 void argmax_rows(std::int32_t* idx, const float* x, std::int64_t rows, std::int64_t cols) {
