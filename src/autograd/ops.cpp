@@ -280,12 +280,14 @@ Var softmax_cross_entropy(const Var& logits, const Tensor& labels) {
 }
 
 Var sum(const Var& x) {
-  // Host-side reduction (the scalar is tiny); exact in double on the CPU.
-  Var y(Tensor::full({}, x.dtype(), kern::sum(x.value())).to(x.device()));
+  // Reduced on the tensor's device into the result's memory (in double on the CPU, rounded once),
+  // so a CUDA step reads nothing back; backward broadcasts dy on the device too.
+  Var y(new_like(x.value(), {}));
+  kern::sum_to(y.mutable_value(), x.value());
   if (needs_record({&x})) {
     active_tape()->record(y, {x}, [x](const Tensor& dy) mutable {
-      Tensor ones = Tensor::full(x.shape(), x.dtype(), dy.item()).to(x.device());
-      kern::axpy(x.grad(), ones, 1.0);
+      Tensor g = x.grad().reshape({x.value().numel(), 1});  // x.grad += dy, dy as a [1] row vector
+      kern::add_row_vector(g, g, dy.reshape({1}));
     });
   }
   return y;

@@ -1,9 +1,8 @@
 #pragma once
 // Owns: differentiable ops the nn part needs beyond ops.h: elementwise division (the weight
 // normalisation of sequence_loss, spec §5) and a 2-D transpose (the sampled-softmax weights taken
-// from an output_projection pair, conformance.md). Both are small host-side ops: on a CUDA tensor
-// they round-trip through the host, which is fine for their [B]-sized / one-off uses; a device
-// kernel can replace them without changing these signatures.
+// from an output_projection pair, conformance.md). Both run on the tensors' device through the
+// kernels of kernels/arith.h (no host round trip).
 #include "s2s/autograd/var.h"
 
 namespace s2s::ag {
