@@ -2,13 +2,15 @@
 //
 // Shapes: H attention_states [B, L, A]; F_k = H @ AttnW_k [B, L, A] (the 1×1 convolution, no
 // bias); query q = concat(flatten(state)) [B, Q]; y_k = q @ Wq_k + bq_k [B, A];
-// e_k = tanh(F_k + y_k) @ v_k [B, L]; α_k = softmax(e_k); d_k = α_k @ H [B, A] (per example).
+// e_k = tanh(F_k + y_k) @ v_k [B, L] (one fused op, ag::attention_score); α_k = softmax(e_k);
+// d_k = α_k @ H [B, A] (per example, a batched GEMM).
 #include "s2s/nn/attention_decoder.h"
 
 #include <cfloat>
 
 #include "decoder_loop.h"
 #include "s2s/autograd/ops.h"
+#include "s2s/autograd/rnn_ops.h"
 #include "s2s/nn/linear.h"
 #include "var_helpers.h"
 
@@ -19,7 +21,7 @@ struct AttentionHeads {
   Var hidden;                   // H [B, L, A]
   Var mask_bias;                // [B, L]: 0 or −FLT_MAX (s2s's optional padding mask), or undefined
   std::vector<Var> features;    // F_k [B, L, A]
-  std::vector<Var> v;           // v_k as [A, 1]
+  std::vector<Var> v;           // v_k [A]
   std::int64_t batch, length, size;
 };
 
@@ -34,8 +36,7 @@ std::vector<Var> attention(ParamStore& ps, const AttentionHeads& heads, const St
   for (std::size_t k = 0; k < heads.features.size(); ++k) {
     ag::VariableScope scope(ps, "Attention_" + std::to_string(k));
     Var y = linear(ps, {query}, A);                                                  // [B, A]
-    Var s = ag::tanh(ag::add_broadcast_middle(heads.features[k], y));                // [B, L, A]
-    Var e = ag::reshape(ag::matmul(ag::reshape(s, {B * L, A}), heads.v[k]), {B, L});  // [B, L]
+    Var e = ag::attention_score(heads.features[k], y, heads.v[k]);                   // [B, L], fused
     if (heads.mask_bias.defined()) e = ag::add(e, heads.mask_bias);
     Var alpha = ag::softmax(e);
     Var d = ag::matmul(ag::reshape(alpha, {B, 1, L}), heads.hidden);                  // [B, 1, A]
@@ -75,7 +76,7 @@ RnnOutput run_attention_decoder(ParamStore& ps, std::int64_t steps, const detail
     Var w = ps.get_variable("AttnW_" + std::to_string(k), {1, 1, A, A}, std::nullopt, dtype);
     heads.features.push_back(ag::reshape(ag::matmul(hidden_2d, ag::reshape(w, {A, A})), {B, L, A}));
     Var v = ps.get_variable("AttnV_" + std::to_string(k), {A}, std::nullopt, dtype);
-    heads.v.push_back(ag::reshape(v, {A, 1}));
+    heads.v.push_back(v);
   }
 
   State state = initial_state;

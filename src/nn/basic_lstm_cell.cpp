@@ -1,7 +1,9 @@
-// Owns: BasicLSTMCell (spec §1.3).
+// Owns: BasicLSTMCell (spec §1.3). With tanh (the default) the elementwise work is the fused op
+// ag::basic_lstm_cell (autograd/rnn_ops.h); other activations use the unfused composition.
 #include "s2s/nn/basic_lstm_cell.h"
 
 #include "s2s/autograd/ops.h"
+#include "s2s/autograd/rnn_ops.h"
 #include "s2s/nn/linear.h"
 
 namespace s2s::nn {
@@ -34,11 +36,18 @@ CellOutput BasicLSTMCell::operator()(ParamStore& ps, const Var& x, const State& 
   detail::check_state_leaf(h, batch, n, "basic_lstm_cell (h)");
   ag::VariableScope scope(ps, "basic_lstm_cell");
   Var z = linear(ps, {x, h}, 4 * n);
-  auto g = ag::split(z, {n, n, n, n});  // i, j, f, o
   const Activation act = options_.activation;
-  Var new_c = ag::add(ag::mul(c, ag::sigmoid(ag::add_scalar(g[2], options_.forget_bias))),
-                      ag::mul(ag::sigmoid(g[0]), apply_activation(act, g[1])));
-  Var new_h = ag::mul(apply_activation(act, new_c), ag::sigmoid(g[3]));
+  Var new_c, new_h;
+  if (act == Activation::Tanh) {
+    ag::LstmStep step = ag::basic_lstm_cell(z, c, options_.forget_bias);  // fused (rnn_ops.h)
+    new_c = step.c;
+    new_h = step.h;
+  } else {
+    auto g = ag::split(z, {n, n, n, n});  // i, j, f, o
+    new_c = ag::add(ag::mul(c, ag::sigmoid(ag::add_scalar(g[2], options_.forget_bias))),
+                    ag::mul(ag::sigmoid(g[0]), apply_activation(act, g[1])));
+    new_h = ag::mul(apply_activation(act, new_c), ag::sigmoid(g[3]));
+  }
   State new_state = options_.state_is_tuple ? State::lstm(new_c, new_h) : State(ag::concat({new_c, new_h}));
   return {new_h, new_state};
 }

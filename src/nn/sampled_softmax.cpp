@@ -1,13 +1,23 @@
 // Owns: the log-uniform candidate sampler and sampled_softmax_loss (spec §7).
 #include "s2s/nn/sampled_softmax.h"
 
-#include <cfloat>
 #include <cmath>
 #include <unordered_set>
 
 #include "s2s/autograd/ops.h"
+#include "s2s/autograd/sampled_logit_ops.h"
 
 namespace s2s::nn {
+namespace {
+
+// Expected counts in the logits' dtype (a host tensor from the sampler is converted on the host;
+// the kernels take log Q on the logits' device).
+Tensor counts_as(const Tensor& q, DType dtype) {
+  if (q.dtype() == dtype) return q;
+  return q.to(Device::CPU).to_dtype(dtype);
+}
+
+}  // namespace
 
 LogUniformSampler::LogUniformSampler(std::int64_t range_max) : range_(range_max), log_range_(std::log1p(double(range_max))) {
   S2S_CHECK(range_max > 0, "log_uniform sampler: range_max must be > 0, got ", range_max);
@@ -101,36 +111,21 @@ Var sampled_softmax_loss(const Var& weights, const Var& biases, const Tensor& la
   const DType dt = inputs.dtype();
 
   // True logits [B, nt]: x_b · W[label] + b[label] − log Q(label).
-  const Tensor label_ids = host_labels.reshape({B * nt});
+  const Tensor label_ids = labels.reshape({B * nt});  // on the labels' device (the gather moves it if needed)
   Var bias_col = ag::reshape(biases, {V, 1});
   Var true_w = ag::reshape(ag::embedding_lookup(weights, label_ids), {B, nt, d});
   Var true_dots = ag::reshape(ag::matmul(true_w, ag::reshape(inputs, {B, d, 1})), {B, nt});
   Var true_logits = ag::add(true_dots, ag::reshape(ag::embedding_lookup(bias_col, label_ids), {B, nt}));
-  Tensor log_tq = sv.true_expected_count.to(Device::CPU).to_dtype(DType::F64).reshape({B, nt}).clone();
-  for (double& q : log_tq.span<double>()) q = -std::log(q);
-  true_logits = ag::add(true_logits, ag::constant(log_tq.to_dtype(dt).to(dev)));
+  true_logits = ag::subtract_log_q(true_logits, counts_as(sv.true_expected_count, dt).reshape({B, nt}));
 
   // Sampled logits [B, S]: x_b · W[s_j] + b[s_j] (−FLT_MAX on accidental hits) − log Q(s_j).
-  Var sampled_w = ag::embedding_lookup(weights, sampled);
+  const Tensor sampled_ids = sampled.to(dev);  // uploaded once for both gathers and the hit mask
+  Var sampled_w = ag::embedding_lookup(weights, sampled_ids);
   Var sampled_logits = ag::add_bias(ag::matmul(inputs, sampled_w, false, true),
-                                    ag::reshape(ag::embedding_lookup(bias_col, sampled), {S}));
-  if (options.remove_accidental_hits) {
-    Tensor hits = Tensor::zeros({B, S}, DType::F64);
-    const auto* ps = sampled.data<std::int32_t>();
-    const auto* pl = host_labels.data<std::int32_t>();
-    bool any = false;
-    for (std::int64_t b = 0; b < B; ++b)
-      for (std::int64_t j = 0; j < S; ++j)
-        for (std::int64_t k = 0; k < nt; ++k)
-          if (ps[j] == pl[b * nt + k]) {
-            hits.data<double>()[b * S + j] = -static_cast<double>(FLT_MAX);
-            any = true;
-          }
-    if (any) sampled_logits = ag::add(sampled_logits, ag::constant(hits.to_dtype(dt).to(dev)));
-  }
-  Tensor log_sq = sv.sampled_expected_count.to(Device::CPU).to_dtype(DType::F64).reshape({S}).clone();
-  for (double& q : log_sq.span<double>()) q = -std::log(q);
-  sampled_logits = ag::add_bias(sampled_logits, ag::constant(log_sq.to_dtype(dt).to(dev)));
+                                    ag::reshape(ag::embedding_lookup(bias_col, sampled_ids), {S}));
+  if (options.remove_accidental_hits)
+    sampled_logits = ag::mask_accidental_hits(sampled_logits, sampled_ids, labels.reshape({B, nt}));
+  sampled_logits = ag::subtract_log_q(sampled_logits, counts_as(sv.sampled_expected_count, dt).reshape({S}));
 
   Var logits = ag::concat({true_logits, sampled_logits});  // [B, nt + S]
   if (nt == 1) return ag::softmax_cross_entropy(logits, Tensor::zeros({B}, DType::I32, dev));
