@@ -10,9 +10,8 @@
 namespace s2s::train {
 
 double global_norm(std::span<const Tensor> grads) {
-  double sum = 0;
-  for (const Tensor& g : grads) sum += kern::sum_squares(g);
-  return std::sqrt(sum);
+  // One fused reduction over every gradient: in double on the CPU, one device read on CUDA.
+  return std::sqrt(kern::global_sum_squares(grads));
 }
 
 double scale_to_global_norm(std::span<Tensor> grads, double norm, double max_norm) {
