@@ -3,6 +3,8 @@
 # machine into dist-gpu/ (git-ignored; pass it in the device tool's `carry`). See docs/cuda.md.
 #   dist-gpu/bin/s2s_test_gpu   MPI-free GPU test binary (always)
 #   dist-gpu/bin/s2s            the CLI (when it builds), for `s2s conformance --device cuda`
+#   dist-gpu/bin/s2s_test_gpu_model  CPU <-> CUDA training-run parity and the conformance fixtures
+#                               on CUDA (when it builds; links MPI/HDF5 like the CLI)
 #   dist-gpu/lib.tar.gz         lib/: the binaries' shared libraries from `ldd` (Open MPI, HDF5,
 #                               OpenBLAS, yaml-cpp, fmt, ...), minus the CUDA libraries (libcuda*,
 #                               libcudart*, libcublas*, libnccl*: hundreds of MiB, the GPU machine has
@@ -32,6 +34,12 @@ if cmake --build "$build" -j "$jobs" --target s2s; then
   bins+=("$build/s2s")
 else
   say "WARNING: the s2s binary did not build; bundling s2s_test_gpu only"
+fi
+say "building s2s_test_gpu_model"
+if cmake --build "$build" -j "$jobs" --target s2s_test_gpu_model; then
+  bins+=("$build/tests/s2s_test_gpu_model")
+else
+  say "WARNING: s2s_test_gpu_model did not build; not bundled"
 fi
 
 rm -rf "$dist"

@@ -2,9 +2,11 @@
 # Owns: running the bundled GPU checks ON THE GPU MACHINE, from the repository root, with the
 # bundle made by tools/gpu/bundle.sh carried along (device tool: carry ["dist-gpu"]):
 #   1. s2s_test_gpu (CUDA <-> CPU parity of every kernel, allocator, runtime), gtest XML kept;
-#   2. when the bundle has it: s2s conformance --device cuda tests/fixtures/conformance.
+#   2. when the bundle has it: s2s conformance --device cuda tests/fixtures/conformance;
+#   3. when the bundle has it: s2s_test_gpu_model (CPU <-> CUDA training run, fixtures on CUDA).
 # Results go to $OUT (the device tool's output folder; ./out/gpu when unset): env.txt, ldd.txt,
-# s2s_test_gpu.log, s2s_test_gpu.xml, conformance_cuda.log, summary.txt (at most 8 files come back).
+# s2s_test_gpu.log, s2s_test_gpu.xml, conformance_cuda.log, s2s_test_gpu_model.log, summary.txt
+# (at most 8 files come back).
 # Exit status: 0 when every step that ran passed.
 # The CUDA libraries (libcudart, libcublas(Lt), libnccl) are the machine's: they are searched in
 # the CUDA toolkit and in the Python environment's nvidia-* wheels and put on LD_LIBRARY_PATH.
@@ -83,6 +85,21 @@ if [[ -x $bundle/bin/s2s ]]; then
   (( rc == 0 )) || status=1
 else
   say "s2s not in the bundle: conformance skipped"
+fi
+if [[ -x $bundle/bin/s2s_test_gpu_model ]]; then
+  say "s2s_test_gpu_model ..."
+  "$bundle/bin/s2s_test_gpu_model" > "$out/s2s_test_gpu_model.log" 2>&1
+  rc=$?
+  grep -E '^\[  (PASSED|SKIPPED|FAILED) +\] [0-9]+ tests?' "$out/s2s_test_gpu_model.log" | tee -a "$out/summary.txt"
+  grep -E '^\[  FAILED  \] [A-Za-z_]+\.' "$out/s2s_test_gpu_model.log" | sed 's/ (.*//' | sort -u | tee -a "$out/summary.txt"
+  say "s2s_test_gpu_model exit code $rc"
+  (( rc == 0 )) || status=1
+  if grep -q 'no CUDA device' "$out/s2s_test_gpu_model.log"; then
+    say "WARNING: model tests were skipped for lack of a device"
+    status=1
+  fi
+else
+  say "s2s_test_gpu_model not in the bundle: model parity skipped"
 fi
 say "overall: $([[ $status == 0 ]] && echo PASS || echo FAIL)"
 exit $status

@@ -1,0 +1,244 @@
+// A short training run of the translate model (Seq2SeqModel + SgdOptimizer + global-norm clipping,
+// the trainer's step without MPI) on CUDA gives the losses of the same run on the CPU: every run
+// starts from the same float32 parameters and sees the same batches and sampler draws. The
+// reference is the float64 CPU run; the CUDA float32 losses must stay as close to it as the CPU
+// float32 run does (within 4x its largest deviation so far) plus a floor of 1e-5 relative.
+// Float32CpuFollowsFloat64 checks the harness and the floor on the CPU (runs everywhere).
+// Also: every float32 conformance fixture passes on CUDA (`s2s conformance --device cuda`).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gpu/harness.h"
+#include "s2s/autograd/var.h"
+#include "s2s/conformance/harness.h"
+#include "s2s/core/philox.h"
+#include "s2s/kernels/cuda_runtime_api.h"
+#include "s2s/train/clip.h"
+#include "s2s/train/optimizer.h"
+#include "s2s/train/seq2seq_model.h"
+
+namespace s2s::test {
+namespace {
+
+using train::Bucket;
+using train::ModelConfig;
+using train::Seq2SeqBatch;
+
+constexpr int kSteps = 6;
+constexpr double kLearningRate = 0.5, kMaxNorm = 5.0;  // translate's defaults
+constexpr double kRelFloor = 1e-5;                     // see the file comment
+constexpr double kDriftFactor = 4.0;
+
+struct RunSetup {
+  std::string name;
+  ModelConfig model;
+  std::int64_t source_vocab, target_vocab, batch;
+  std::vector<Bucket> buckets;
+};
+
+ModelConfig base_model() {
+  ModelConfig m{};
+  m.cell = train::CellType::Gru;
+  m.num_layers = 1;
+  m.size = 32;
+  m.embedding_size = 0;
+  m.num_heads = 1;
+  m.attention = true;
+  m.num_samples = 0;
+  m.input_keep_prob = m.output_keep_prob = 1.0;
+  m.mask_padding = false;
+  m.dtype = DType::F32;
+  m.device = Device::CPU;
+  return m;
+}
+
+std::vector<RunSetup> setups() {
+  RunSetup gru{"gru_attention_sampled", base_model(), 50, 60, 8, {{4, 5}, {7, 8}}};
+  gru.model.num_samples = 16;
+  RunSetup lstm{"lstm2_heads2_full_softmax", base_model(), 40, 30, 6, {{3, 4}, {5, 7}}};
+  lstm.model.cell = train::CellType::Lstm;
+  lstm.model.num_layers = 2;
+  lstm.model.size = 24;
+  lstm.model.num_heads = 2;
+  return {gru, lstm};
+}
+
+// A full bucket of random words (ids >= 4), translate's layout: reversed source, GO ... EOS.
+Seq2SeqBatch make_batch(std::size_t bucket, const RunSetup& s, PhiloxStream& rng) {
+  const auto [enc, dec] = s.buckets[bucket];
+  const std::int64_t b = s.batch;
+  Seq2SeqBatch out;
+  out.bucket = bucket;
+  out.encoder_inputs = Tensor::zeros({enc, b}, DType::I32);
+  out.decoder_inputs = Tensor::zeros({dec, b}, DType::I32);
+  out.targets = Tensor::zeros({dec, b}, DType::I32);
+  out.weights = Tensor::zeros({dec, b}, DType::F32);
+  auto* e = out.encoder_inputs.data<std::int32_t>();
+  auto* d = out.decoder_inputs.data<std::int32_t>();
+  auto* t = out.targets.data<std::int32_t>();
+  auto* w = out.weights.data<float>();
+  auto word = [&](std::int64_t vocab) { return static_cast<std::int32_t>(4 + rng.below(std::uint64_t(vocab - 4))); };
+  for (std::int64_t i = 0; i < b; ++i) {
+    for (std::int64_t k = 1; k < enc; ++k) e[k * b + i] = word(s.source_vocab);
+    d[i] = 1;  // GO
+    for (std::int64_t k = 1; k < dec - 1; ++k) d[k * b + i] = word(s.target_vocab);
+    d[(dec - 1) * b + i] = 2;  // EOS
+    for (std::int64_t k = 0; k < dec - 1; ++k) {
+      t[k * b + i] = d[(k + 1) * b + i];
+      w[k * b + i] = 1.0f;
+    }
+  }
+  return out;
+}
+
+// One model, its optimizer and the trainer's step (forward, backward, clip, SGD).
+class TrainingRun {
+ public:
+  TrainingRun(const RunSetup& s, DType dtype, Device device) {
+    ModelConfig m = s.model;
+    m.dtype = dtype;
+    m.device = device;
+    model_ = std::make_unique<train::Seq2SeqModel>(m, s.source_vocab, s.target_vocab, s.buckets, /*seed=*/1234);
+    model_->create_variables();
+    params_ = model_->params().parameters();
+  }
+
+  // Sets every parameter to `from`'s values (converted to this run's dtype and device).
+  void copy_parameters_from(TrainingRun& from) {
+    ASSERT_EQ(params_.size(), from.params_.size());
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      ASSERT_EQ(params_[i].name(), from.params_[i].name());
+      const Tensor host = from.params_[i].value().to(Device::CPU).to_dtype(params_[i].dtype());
+      params_[i].mutable_value().copy_from(host);
+    }
+  }
+
+  // Returns the step's loss (before the update) and leaves the global norm in last_norm().
+  double step(const Seq2SeqBatch& batch) {
+    ag::Tape tape;
+    train::ForwardResult fwd;
+    {
+      ag::TapeScope recording(&tape);
+      fwd = model_->forward(batch, train::ForwardMode::Train);
+    }
+    model_->params().zero_grads();
+    tape.backward(fwd.loss);
+    tape.clear();
+    std::vector<Tensor> grads;
+    std::vector<train::ParamRef> refs;
+    for (auto& p : params_) {
+      grads.push_back(p.grad());
+      refs.push_back({p.name(), p.value(), p.grad()});
+    }
+    norm_ = train::global_norm(grads);
+    train::scale_to_global_norm(grads, norm_, kMaxNorm);
+    optimizer_.step(refs, kLearningRate);
+    return fwd.loss.value().item();
+  }
+  double last_norm() const { return norm_; }
+
+ private:
+  std::unique_ptr<train::Seq2SeqModel> model_;
+  std::vector<ag::Var> params_;
+  train::SgdOptimizer optimizer_;
+  double norm_ = 0;
+};
+
+struct Trace {
+  std::vector<double> loss, norm;
+};
+
+Trace train_steps(TrainingRun& run, const RunSetup& s) {
+  PhiloxStream rng(99, /*stream=*/7);
+  Trace t;
+  for (int k = 0; k < kSteps; ++k) {
+    const Seq2SeqBatch batch = make_batch(static_cast<std::size_t>(k) % s.buckets.size(), s, rng);
+    t.loss.push_back(run.step(batch));
+    t.norm.push_back(run.last_norm());
+  }
+  return t;
+}
+
+// |got_k − ref_k| ≤ max(kDriftFactor · max_{j ≤ k} |f32_j − ref_j|, kRelFloor |ref_k|) per step.
+::testing::AssertionResult follows(const std::vector<double>& got, const std::vector<double>& f32,
+                                   const std::vector<double>& ref) {
+  double drift = 0;
+  for (std::size_t k = 0; k < ref.size(); ++k) {
+    drift = std::max(drift, std::fabs(f32[k] - ref[k]));
+    const double allowed = std::max(kDriftFactor * drift, kRelFloor * std::fabs(ref[k]));
+    if (!(std::fabs(got[k] - ref[k]) <= allowed))
+      return ::testing::AssertionFailure() << "step " << k << ": " << got[k] << " vs float64 " << ref[k]
+                                           << " (|diff| " << std::fabs(got[k] - ref[k]) << " > allowed " << allowed
+                                           << "; CPU float32 " << f32[k] << ")";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+struct References {
+  Trace f64, f32;
+};
+// The float64 and float32 CPU runs from the float32 run's initial parameters.
+References cpu_references(const RunSetup& s, TrainingRun& f32) {
+  TrainingRun f64(s, DType::F64, Device::CPU);
+  f64.copy_parameters_from(f32);
+  References r;
+  r.f64 = train_steps(f64, s);
+  r.f32 = train_steps(f32, s);
+  return r;
+}
+
+TEST(ModelParity, Float32CpuFollowsFloat64) {
+  for (const RunSetup& s : setups()) {
+    TrainingRun f32(s, DType::F32, Device::CPU);
+    const References r = cpu_references(s, f32);
+    for (int k = 0; k < kSteps; ++k) {
+      EXPECT_TRUE(std::isfinite(r.f64.loss[k]) && r.f64.loss[k] > 0) << s.name;
+      // The floor must cover CPU float32 itself, or the CUDA comparison would hinge on luck.
+      EXPECT_LE(std::fabs(r.f32.loss[k] - r.f64.loss[k]), kRelFloor * r.f64.loss[k]) << s.name << " step " << k;
+    }
+    EXPECT_LT(r.f64.loss.back(), r.f64.loss.front()) << s.name << ": SGD at lr 0.5 should reduce the loss";
+  }
+}
+
+class ModelCudaParity : public CudaTest {};
+
+TEST_F(ModelCudaParity, ShortTrainingRunGivesTheCpuLosses) {
+  for (const RunSetup& s : setups()) {
+    TrainingRun f32(s, DType::F32, Device::CPU), dev(s, DType::F32, Device::CUDA);
+    dev.copy_parameters_from(f32);
+    const References r = cpu_references(s, f32);
+    const Trace got = train_steps(dev, s);
+    EXPECT_TRUE(follows(got.loss, r.f32.loss, r.f64.loss)) << s.name << " losses";
+    EXPECT_TRUE(follows(got.norm, r.f32.norm, r.f64.norm)) << s.name << " gradient norms";
+  }
+}
+
+namespace fs = std::filesystem;
+
+fs::path fixture_dir() {
+  const char* root = std::getenv("S2S_SOURCE_DIR");
+  return fs::path(root ? root : ".") / "tests/fixtures/conformance";
+}
+
+class ConformanceOnCuda : public CudaTest {};
+
+TEST_F(ConformanceOnCuda, EveryFloat32FixturePasses) {
+  ASSERT_TRUE(fs::is_directory(fixture_dir())) << fixture_dir() << " (set S2S_SOURCE_DIR)";
+  conformance::HarnessOptions options;
+  options.device = Device::CUDA;
+  int passed = 0;
+  for (const auto& file : conformance::expand_fixture_paths({fixture_dir().string()})) {
+    const auto report = conformance::check_fixture(file, options);
+    EXPECT_TRUE(report.passed || report.skipped) << conformance::format_report(report);
+    passed += report.passed ? 1 : 0;
+  }
+  EXPECT_GT(passed, 0) << "no fixture ran on CUDA";
+}
+
+}  // namespace
+}  // namespace s2s::test
