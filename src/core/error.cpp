@@ -29,17 +29,28 @@ std::string process_identity() {
 }
 
 namespace detail {
+namespace {
+// "src/train/config.cpp" rather than the build machine's absolute path.
+std::string_view source_path(const char* file) {
+  std::string_view f(file);
+  for (std::string_view root : {"/src/", "/include/", "/tests/"}) {
+    if (auto at = f.rfind(root); at != std::string_view::npos) return f.substr(at + 1);
+  }
+  return f;
+}
+}  // namespace
+
 void check_failed(const char* expr, const std::string& message, const char* file, int line) {
-  std::string text = message;
-  if (expr != nullptr) text += concat(" [check failed: ", expr, "]");
-  text += concat(" (", file, ":", line, ")");
+  // The message is for the user; the condition text only when there is no message.
+  std::string text = message.empty() && expr != nullptr ? concat("check failed: ", expr) : message;
+  text += concat(" (at ", source_path(file), ":", line, ")");
   throw Error(text);
 }
 
 void external_call_failed(std::string_view library, const char* call, const std::string& what,
                           const char* file, int line) {
-  throw Error(concat(library, " call failed: ", call, ": ", what, " (", file, ":", line, ", ",
-                     process_identity(), ")"));
+  throw Error(concat(library, " call failed: ", call, ": ", what, " (", source_path(file), ":", line,
+                     ", ", process_identity(), ")"));
 }
 }  // namespace detail
 }  // namespace s2s

@@ -29,7 +29,8 @@ nn::CellPtr make_layer(const ModelConfig& c) {
 }  // namespace
 
 Seq2SeqModel::Seq2SeqModel(const ModelConfig& config, std::int64_t source_vocab,
-                           std::int64_t target_vocab, std::vector<Bucket> buckets, std::uint64_t seed)
+                           std::int64_t target_vocab, std::vector<Bucket> buckets, std::uint64_t seed,
+                           std::uint64_t rank)
     : config_(config),
       source_vocab_(source_vocab),
       target_vocab_(target_vocab),
@@ -48,7 +49,9 @@ Seq2SeqModel::Seq2SeqModel(const ModelConfig& config, std::int64_t source_vocab,
       nn::DropoutOptions d;
       d.input_keep_prob = config.input_keep_prob;
       d.output_keep_prob = config.output_keep_prob;
-      d.seed = seed ^ (0xd509u + static_cast<std::uint64_t>(i));
+      // Masks differ per layer and per rank (each rank holds different examples of the global
+      // batch); the softmax sampler, in contrast, is shared: one draw per step for the global batch.
+      d.seed = seed ^ (0xd509u + static_cast<std::uint64_t>(i)) ^ (rank * 0x9E3779B97F4A7C15ull);
       auto wrapped = std::make_shared<nn::DropoutWrapper>(layer, d);
       impl_->dropouts.push_back(wrapped);
       layer = wrapped;

@@ -96,7 +96,8 @@ void build(Session& s) {
                                        "model.source_vocab_size", s.dataset->path());
   const auto vt = config_resolve_vocab(cfg.model.target_vocab_size, s.dataset->target_vocab().size(),
                                        "model.target_vocab_size", s.dataset->path());
-  s.model = std::make_unique<Seq2SeqModel>(cfg.model, vs, vt, buckets, cfg.train.seed);
+  s.model = std::make_unique<Seq2SeqModel>(cfg.model, vs, vt, buckets, cfg.train.seed,
+                                           static_cast<std::uint64_t>(s.world.rank()));
   s.model->create_variables();
   s.params = s.model->params().parameters();
   for (auto& p : s.params) {

@@ -42,8 +42,9 @@ struct ForwardResult {
 
 class Seq2SeqModel {
  public:
+  // `rank` only decorrelates dropout masks across data-parallel replicas.
   Seq2SeqModel(const ModelConfig& config, std::int64_t source_vocab, std::int64_t target_vocab,
-               std::vector<Bucket> buckets, std::uint64_t seed);
+               std::vector<Bucket> buckets, std::uint64_t seed, std::uint64_t rank = 0);
 
   ForwardResult forward(const Seq2SeqBatch& batch, ForwardMode mode);
   void create_variables();
