@@ -170,13 +170,20 @@ double Seq2SeqModel::step_flops(std::size_t bucket, std::int64_t batch) const {
   double per_step = cell_flops(e) + (layers - 1) * cell_flops(n);
   double enc = enc_len * per_step;
   double dec = dec_len * per_step;
+  // Output side. Sampled softmax: the decoder emits [B, n] and the loss multiplies by S+1 rows of
+  // proj_w. Full softmax: the cell is wrapped by OutputProjectionWrapper (n -> V), and with
+  // attention AttnOutputProjection then maps [V + K·A] -> V (spec §4.9), O(V²) per step.
+  const double v = double(target_vocab_);
+  const double cell_out = sampled_ ? n : v;
+  if (!sampled_) dec += dec_len * 2.0 * b * n * v;
   if (config_.attention) {
-    const double a = n, k = double(config_.num_heads), l = double(enc_len), q = n * layers * (config_.cell == CellType::Lstm ? 2 : 1);
-    dec += dec_len * (2.0 * b * (e + k * a) * e + k * (2.0 * b * q * a + 4.0 * b * l * a) + 2.0 * b * (n + k * a) * n);
+    const double a = n, k = double(config_.num_heads), l = double(enc_len);
+    const double q = n * layers * (config_.cell == CellType::Lstm ? 2 : 1);
+    dec += dec_len * (2.0 * b * (e + k * a) * e + k * (2.0 * b * q * a + 4.0 * b * l * a) +
+                      2.0 * b * (cell_out + k * a) * cell_out);
     enc += k * 2.0 * b * l * a * a;
   }
-  const double out_cols = sampled_ ? double(config_.num_samples + 1) : double(target_vocab_);
-  dec += dec_len * 2.0 * b * n * out_cols;
+  if (sampled_) dec += dec_len * 2.0 * b * n * double(config_.num_samples + 1);
   return 3.0 * (enc + dec);
 }
 
