@@ -9,7 +9,8 @@ np=${1:?usage: launch/mpirun.sh NP CONFIG [options]}
 config=${2:?usage: launch/mpirun.sh NP CONFIG [options]}
 shift 2
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-s2s=${S2S_BIN:-$root/build-cpu/s2s}
+s2s=${S2S_BIN:-$root/build/s2s}          # tests/run.sh build (CUDA when available)
+[[ -x $s2s ]] || s2s=$root/build-cpu/s2s   # launch/quickstart.sh build (CPU)
 [[ -x $s2s ]] || { echo "launch/mpirun.sh: $s2s not built (run launch/quickstart.sh or cmake --build build)" >&2; exit 2; }
 cores=$(nproc)
 threads=$(( cores / np )); (( threads < 1 )) && threads=1
