@@ -18,8 +18,7 @@ std::vector<std::int32_t> GreedyDecoder::decode_ids(std::span<const std::int32_t
   const data::Batch batch = data::make_decode_batch(input, buckets_);
   if (bucket) *bucket = input.bucket;
   if (warning) *warning = input.warning;
-  train::Seq2SeqBatch mb{static_cast<std::size_t>(batch.bucket), batch.encoder_inputs, batch.decoder_inputs,
-                         batch.targets, batch.weights};
+  const train::Seq2SeqBatch mb = train::Seq2SeqBatch::from(batch);
   const auto saved = model_.sampler_rng().state();
   train::ForwardResult r = model_.forward(mb, train::ForwardMode::Decode);
   model_.sampler_rng().set_state(saved);

@@ -26,10 +26,6 @@ void allreduce_sum(dist::World& world, std::vector<double>& values) {
   values = std::move(out);
 }
 
-Seq2SeqBatch to_model_batch(const data::Batch& b) {
-  return {static_cast<std::size_t>(b.bucket), b.encoder_inputs, b.decoder_inputs, b.targets, b.weights};
-}
-
 // Restores the model's sampler stream when evaluation is over.
 class KeepSamplerState {
  public:
@@ -56,7 +52,7 @@ std::vector<BucketEval> evaluate_full(Seq2SeqModel& model, const std::shared_ptr
     double loss = 0, tokens = 0;
     data::Batch batch;
     while (batches.next(batch)) {
-      ForwardResult r = model.forward(to_model_batch(batch), ForwardMode::EvalFull);
+      ForwardResult r = model.forward(Seq2SeqBatch::from(batch), ForwardMode::EvalFull);
       loss += r.loss.value().item();
       tokens += kern::sum(batch.weights);
     }
@@ -97,7 +93,7 @@ std::vector<BucketEval> evaluate_translate(Seq2SeqModel& model, const std::share
       continue;
     }
     double loss = 0;
-    if (world.is_root()) loss = model.forward(to_model_batch(sampler.next_in_bucket(b)), ForwardMode::EvalSampled).loss.value().item();
+    if (world.is_root()) loss = model.forward(Seq2SeqBatch::from(sampler.next_in_bucket(b)), ForwardMode::EvalSampled).loss.value().item();
     losses.push_back(loss);
   }
   allreduce_sum(world, losses);  // only rank 0 contributed

@@ -61,10 +61,6 @@ std::vector<Bucket> model_buckets(const data::Dataset& dataset, const TrainConfi
   return config_resolve_buckets(cfg, recorded, dataset.path());
 }
 
-Seq2SeqBatch to_model_batch(const data::Batch& b) {
-  return {static_cast<std::size_t>(b.bucket), b.encoder_inputs, b.decoder_inputs, b.targets, b.weights};
-}
-
 
 // Everything a step needs, built once.
 struct Session {
@@ -213,7 +209,7 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
   while (cfg_t.max_steps == 0 || s.loop.global_step < cfg_t.max_steps) {
     const auto t0 = Clock::now();
     const data::Batch batch = s.prefetcher->next();
-    const Seq2SeqBatch mb = to_model_batch(batch);
+    const Seq2SeqBatch mb = Seq2SeqBatch::from(batch);
     ag::Tape tape;
     ForwardResult fwd;
     {

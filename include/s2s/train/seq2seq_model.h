@@ -14,6 +14,7 @@
 
 #include "s2s/autograd/param_store.h"
 #include "s2s/core/philox.h"
+#include "s2s/data/batch.h"
 #include "s2s/train/config.h"
 
 namespace s2s::train {
@@ -26,6 +27,9 @@ struct Seq2SeqBatch {
   Tensor targets;         // int32 [O, B]: decoder_inputs shifted by one (last row PAD)
   Tensor weights;         // float [O, B]: 1 where the target is a real token
   std::int64_t batch_size() const { return encoder_inputs.dim(1); }
+  static Seq2SeqBatch from(const data::Batch& b) {  // shares the tensors
+    return {static_cast<std::size_t>(b.bucket), b.encoder_inputs, b.decoder_inputs, b.targets, b.weights};
+  }
 };
 
 enum class ForwardMode {
