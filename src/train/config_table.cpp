@@ -302,7 +302,7 @@ std::vector<OptionSpec> build_table() {
       uint_option("train.seed", t, &TrainLoopConfig::seed, "0", "Seed of parameter initialisation and dropout"),
       // dist
       choice_option("dist.reducer", x, &DistConfig::reducer, "auto", "Gradient all-reduce: MPI (host), NCCL (device), auto = NCCL on cuda else MPI"),
-      int_option("dist.bucket_bytes", x, &DistConfig::bucket_bytes, "26214400", at_least(1), "Gradient fusion bucket size in bytes"),
+      int_option("dist.bucket_bytes", x, &DistConfig::bucket_bytes, "26214400", at_least(1), "Gradient fusion bucket size in bytes; left unset, the largest of 1 MiB and 1/16 of the gradients, capped at this value"),
       float_option("dist.timeout_s", x, &DistConfig::timeout_s, "600.0", above(0), "Seconds a collective may take before the job is aborted"),
   };
 }
