@@ -12,16 +12,16 @@
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-s2s=${1:-${S2S:-$root/build/s2s}}
-[[ -x $s2s ]] || s2s=$root/build-cpu/s2s
-[[ -x $s2s ]] || { echo "run.sh: no s2s binary (pass its path)"; exit 2; }
-s2s=$(realpath "$s2s")
 [[ $(id -u) == 0 ]] || { echo "SKIP: needs root (the local cluster runs as root)"; exit 77; }
 if [[ ${S2S_SLURM_INSTALL:-0} != 1 ]]; then
   for t in munged slurmctld slurmd srun sbatch; do
     command -v "$t" >/dev/null || { echo "SKIP: $t not installed (S2S_SLURM_INSTALL=1 installs Slurm)"; exit 77; }
   done
 fi
+s2s=${1:-${S2S:-$root/build/s2s}}
+[[ -x $s2s ]] || s2s=$root/build-cpu/s2s
+[[ -x $s2s ]] || { echo "run.sh: no s2s binary (pass its path)"; exit 2; }
+s2s=$(realpath "$s2s")
 export OPENBLAS_NUM_THREADS=1
 
 work=$(mktemp -d /tmp/s2s-slurm.XXXXXX)  # short: PMIx sockets live under $work/c
