@@ -180,7 +180,7 @@ bool World::all_equal(std::uint64_t value, std::string_view what) {
 void World::abort_on_timeout(std::string_view what, double waited_s) {
   std::string msg = fmt::format(
       "collective timeout: '{}' (operation #{}) not complete after {:.1f} s "
-      "(limit {:.1f} s, S2S_DIST_TIMEOUT_S)",
+      "(limit {:.1f} s: dist.timeout_s or S2S_DIST_TIMEOUT_S)",
       what, op_seq_, waited_s, timeout_s_);
   if (!uses_mpi_ || size_ == 1) abort(kExitCollectiveTimeout, msg);
 
