@@ -41,17 +41,7 @@ double MpiReducer::now() const {
 }
 
 void MpiReducer::prepare(std::vector<Tensor> grads) {
-  S2S_CHECK(!plan_.in_step(), "prepare() called in the middle of a step (before finish())");
-  std::vector<BucketPlan::Entry> entries;
-  entries.reserve(grads.size());
-  for (std::size_t i = 0; i < grads.size(); ++i) {
-    const Tensor& g = grads[i];
-    S2S_CHECK(g.defined(), "gradient ", i, " is undefined (allocate it, e.g. Var::grad(), first)");
-    S2S_CHECK(g.device() == Device::CPU, "the mpi reducer needs host gradients; gradient ", i,
-              " is on ", device_name(g.device()), " (use the nccl reducer)");
-    entries.push_back({g.dtype(), g.nbytes(), g.raw()});
-  }
-  plan_.configure(options_.bucket_bytes, std::move(entries));
+  plan_.configure_for(options_.bucket_bytes, grads, Device::CPU, "mpi", "nccl");
   grads_ = std::move(grads);
   S2S_CHECK(world_.all_equal(plan_.layout_hash(), "reducer prepare: gradient layout check"),
             "ranks prepared different gradient lists (count, shapes or dtypes differ); this rank has ",
@@ -59,13 +49,7 @@ void MpiReducer::prepare(std::vector<Tensor> grads) {
 }
 
 void MpiReducer::ready(const Tensor& grad) {
-  S2S_CHECK(grad.defined(), "ready() with an undefined gradient");
-  if (grad.numel() == 0) return;  // nothing to reduce; its buffer address need not be unique
-  const std::size_t index = plan_.find(grad.raw());
-  S2S_CHECK(index != BucketPlan::kNone,
-            "ready(): this gradient buffer (shape ", shape_str(grad.shape()),
-            ") was not passed to prepare(); prepare() must see every Var::grad() buffer");
-  ready(index);
+  if (const std::size_t index = plan_.index_of(grad); index != BucketPlan::kNone) ready(index);
 }
 
 void MpiReducer::ready(std::size_t index) {

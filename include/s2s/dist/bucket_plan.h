@@ -19,6 +19,7 @@
 
 #include "s2s/core/dtype.h"
 #include "s2s/core/error.h"
+#include "s2s/core/tensor.h"
 
 namespace s2s::dist {
 
@@ -69,6 +70,35 @@ class BucketPlan {
   std::size_t find(const void* key) const {
     auto it = by_key_.find(key);
     return it == by_key_.end() ? kNone : it->second;
+  }
+
+  // The reducers' prepare(): every gradient defined and on `device` (the reducer's), then
+  // configure. `reducer` and `other` name the reducer and the one to use instead, for errors.
+  void configure_for(std::size_t bucket_bytes, const std::vector<Tensor>& grads, Device device,
+                     const char* reducer, const char* other) {
+    S2S_CHECK(!in_step(), "prepare() called in the middle of a step (before finish())");
+    std::vector<Entry> entries;
+    entries.reserve(grads.size());
+    for (std::size_t i = 0; i < grads.size(); ++i) {
+      const Tensor& g = grads[i];
+      S2S_CHECK(g.defined(), "gradient ", i, " is undefined (allocate it, e.g. Var::grad(), first)");
+      S2S_CHECK(g.device() == device, "the ", reducer, " reducer needs ", device_name(device),
+                " gradients; gradient ", i, " is on ", device_name(g.device()), " (use the ", other,
+                " reducer)");
+      entries.push_back({g.dtype(), g.nbytes(), g.raw()});
+    }
+    configure(bucket_bytes, std::move(entries));
+  }
+
+  // The reducers' ready(const Tensor&): the prepared index of a gradient buffer, or kNone for an
+  // empty one (nothing to reduce; its address need not be unique). Throws for an unknown buffer.
+  std::size_t index_of(const Tensor& grad) const {
+    S2S_CHECK(grad.defined(), "ready() with an undefined gradient");
+    if (grad.numel() == 0) return kNone;
+    const std::size_t index = find(grad.raw());
+    S2S_CHECK(index != kNone, "ready(): this gradient buffer (shape ", shape_str(grad.shape()),
+              ") was not passed to prepare(); prepare() must see every Var::grad() buffer");
+    return index;
   }
 
   // FNV-1a over the layout (count, dtype and size of every gradient): equal on all ranks iff the

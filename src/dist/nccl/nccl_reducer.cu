@@ -88,16 +88,7 @@ class NcclReducer final : public GradientReducer {
   const ReduceStats& totals() const override { return totals_; }
 
   void prepare(std::vector<Tensor> grads) override {
-    S2S_CHECK(!plan_.in_step(), "prepare() called in the middle of a step (before finish())");
-    std::vector<BucketPlan::Entry> entries;
-    for (std::size_t i = 0; i < grads.size(); ++i) {
-      const Tensor& g = grads[i];
-      S2S_CHECK(g.defined(), "gradient ", i, " is undefined (allocate it, e.g. Var::grad(), first)");
-      S2S_CHECK(g.device() == Device::CUDA, "the nccl reducer needs CUDA gradients; gradient ", i,
-                " is on ", device_name(g.device()), " (use the mpi reducer)");
-      entries.push_back({g.dtype(), g.nbytes(), g.raw()});
-    }
-    plan_.configure(options_.bucket_bytes, std::move(entries));
+    plan_.configure_for(options_.bucket_bytes, grads, Device::CUDA, "nccl", "mpi");
     grads_ = std::move(grads);
     if (boot_.same_on_all_ranks)
       S2S_CHECK(boot_.same_on_all_ranks(plan_.layout_hash()),
@@ -105,12 +96,7 @@ class NcclReducer final : public GradientReducer {
   }
 
   void ready(const Tensor& grad) override {
-    S2S_CHECK(grad.defined(), "ready() with an undefined gradient");
-    if (grad.numel() == 0) return;  // nothing to reduce; its buffer address need not be unique
-    const std::size_t index = plan_.find(grad.raw());
-    S2S_CHECK(index != BucketPlan::kNone, "ready(): this gradient buffer (shape ",
-              shape_str(grad.shape()), ") was not passed to prepare()");
-    ready(index);
+    if (const std::size_t index = plan_.index_of(grad); index != BucketPlan::kNone) ready(index);
   }
 
   void ready(std::size_t index) override {
