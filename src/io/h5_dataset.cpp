@@ -23,6 +23,19 @@ std::int64_t product_from(const std::vector<hsize_t>& dims, std::size_t first) {
   for (std::size_t i = first; i < dims.size(); ++i) n *= static_cast<std::int64_t>(dims[i]);
   return n;
 }
+// Rows [begin, begin + count) of a dataset with `dims`: selects them in `fspace` and returns the
+// matching contiguous memory space (shared by read_raw and write_raw).
+H5Id select_rows(hid_t fspace, const std::vector<hsize_t>& dims, std::int64_t begin, std::int64_t count) {
+  hsize_t numel = static_cast<hsize_t>(count * product_from(dims, 1));
+  if (!dims.empty()) {
+    std::vector<hsize_t> start(dims.size(), 0), counts = dims;
+    start[0] = static_cast<hsize_t>(begin);
+    counts[0] = static_cast<hsize_t>(count);
+    S2S_H5_CHECK(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start.data(), nullptr, counts.data(), nullptr));
+  }
+  return H5Id(S2S_H5_CHECK(H5Screate_simple(1, &numel, nullptr)));
+}
+
 }  // namespace
 
 std::vector<std::int64_t> Dataset::shape() const {
@@ -82,14 +95,7 @@ void Dataset::read_raw(DType mem, std::int64_t begin, std::int64_t count, void* 
   S2S_CHECK(begin >= 0 && count >= 0 && begin + count <= total_rows, file_name(), ": ", path(),
             ": rows [", begin, ", ", begin + count, ") are outside the dataset's ", total_rows, " rows");
   if (count == 0) return;
-  hsize_t numel = static_cast<hsize_t>(count * product_from(dims, 1));
-  if (!dims.empty()) {
-    std::vector<hsize_t> start(dims.size(), 0), counts = dims;
-    start[0] = static_cast<hsize_t>(begin);
-    counts[0] = static_cast<hsize_t>(count);
-    S2S_H5_CHECK(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, counts.data(), nullptr));
-  }
-  H5Id mspace(S2S_H5_CHECK(H5Screate_simple(1, &numel, nullptr)));
+  H5Id mspace = select_rows(fspace.get(), dims, begin, count);
   S2S_H5_CHECK(H5Dread(id(), detail::native_type(mem), mspace.get(), fspace.get(), H5P_DEFAULT, out));
 }
 
@@ -101,14 +107,7 @@ void Dataset::write_raw(DType mem, std::int64_t begin, std::int64_t count, const
             ": cannot write rows [", begin, ", ", begin + count, ") of a dataset with ", total_rows, " rows");
   if (count == 0) return;
   H5Id fspace(S2S_H5_CHECK(H5Dget_space(id())));
-  hsize_t numel = static_cast<hsize_t>(count * product_from(dims, 1));
-  if (!dims.empty()) {
-    std::vector<hsize_t> start(dims.size(), 0), counts = dims;
-    start[0] = static_cast<hsize_t>(begin);
-    counts[0] = static_cast<hsize_t>(count);
-    S2S_H5_CHECK(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, counts.data(), nullptr));
-  }
-  H5Id mspace(S2S_H5_CHECK(H5Screate_simple(1, &numel, nullptr)));
+  H5Id mspace = select_rows(fspace.get(), dims, begin, count);
   S2S_H5_CHECK(H5Dwrite(id(), detail::native_type(mem), mspace.get(), fspace.get(), H5P_DEFAULT, data));
 }
 
