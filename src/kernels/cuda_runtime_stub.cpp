@@ -25,6 +25,15 @@ void shutdown() {}
 void synchronize() { S2S_FAIL("s2s::cuda::synchronize: ", kNoCuda); }
 AllocatorStats allocator_stats() { S2S_FAIL("s2s::cuda::allocator_stats: ", kNoCuda); }
 void empty_cache() { S2S_FAIL("s2s::cuda::empty_cache: ", kNoCuda); }
+TransferStats transfer_stats() { S2S_FAIL("s2s::cuda::transfer_stats: ", kNoCuda); }
+void reset_transfer_stats() { S2S_FAIL("s2s::cuda::reset_transfer_stats: ", kNoCuda); }
+MemoryPoolId create_memory_pool() { S2S_FAIL("s2s::cuda::create_memory_pool: ", kNoCuda); }
+void release_memory_pool(MemoryPoolId id) { S2S_FAIL("s2s::cuda::release_memory_pool(", id, "): ", kNoCuda); }
+MemoryPoolScope::MemoryPoolScope(MemoryPoolId id) : previous_(0) {
+  S2S_FAIL("s2s::cuda::MemoryPoolScope(", id, "): ", kNoCuda);
+}
+MemoryPoolScope::~MemoryPoolScope() = default;
+bool stream_is_capturing() { return false; }  // no stream to capture
 void set_gemm_tf32(bool) { S2S_FAIL("s2s::cuda::set_gemm_tf32: ", kNoCuda); }
 
 PinnedBuffer::PinnedBuffer(std::size_t) { S2S_FAIL("s2s::cuda::PinnedBuffer: ", kNoCuda); }

@@ -1,11 +1,14 @@
 #pragma once
 // Owns: the host-side entry points of the CUDA backend that every build can call: device
 // discovery, initialisation (context + caching allocator installed as the Device::CUDA
-// allocator), synchronisation, allocator statistics, and pinned host buffers.
+// allocator), synchronisation, allocator and transfer statistics, private memory pools, stream
+// capture state, and pinned host buffers.
 // In a build without CUDA these are defined by src/kernels/cuda_runtime_stub.cpp: device_count()
-// returns 0 with the reason "built without CUDA", everything else throws s2s::Error.
+// returns 0 with the reason "built without CUDA", stream_is_capturing() false, everything else
+// throws s2s::Error.
 // CUDA-header-free so it compiles in CPU-only builds.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "s2s/kernels/cuda_allocator.h"
@@ -29,7 +32,37 @@ void shutdown();
 void synchronize();
 
 AllocatorStats allocator_stats();
-void empty_cache();  // returns every cached (free) block to the driver
+void empty_cache();  // returns the default pool's cached (free) blocks to the driver
+
+// Host<->device copies made through the caching allocator (TransferStats: cuda_allocator.h),
+// counted since initialize() or the last reset_transfer_stats().
+TransferStats transfer_stats();
+void reset_transfer_stats();
+
+// Private pools of the caching allocator (for CUDA graphs: the blocks a captured graph uses must
+// not be handed to anything else between replays, nor given back by empty_cache()).
+using MemoryPoolId = std::uint64_t;  // 0 is the default pool
+MemoryPoolId create_memory_pool();
+// Frees the pool's cached (free) blocks; blocks of it that are still live are given back to the
+// driver when they are freed later. The id is then invalid. The default pool cannot be released.
+void release_memory_pool(MemoryPoolId id);
+// While it lives, allocations made BY THIS THREAD come from `id` (nested scopes restore the
+// previous pool). A block always returns to the pool it came from, whichever pool is current.
+class MemoryPoolScope {
+ public:
+  explicit MemoryPoolScope(MemoryPoolId id);
+  ~MemoryPoolScope();
+  MemoryPoolScope(const MemoryPoolScope&) = delete;
+  MemoryPoolScope& operator=(const MemoryPoolScope&) = delete;
+
+ private:
+  MemoryPoolId previous_;
+};
+
+// True while the context's stream is being captured into a CUDA graph (cudaStreamIsCapturing).
+// Also true for a capture already invalidated, until it is ended. False in a build without CUDA;
+// throws if the backend is not initialised.
+bool stream_is_capturing();
 
 // A page-locked host buffer (cudaMallocHost), for fast and asynchronous host<->device copies.
 // Move-only; the memory is freed with the buffer.
