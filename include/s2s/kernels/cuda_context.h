@@ -26,6 +26,10 @@ class Context {
   int device() const { return device_; }
   void* stream() const { return stream_; }  // cudaStream_t
   void* cublas() const { return cublas_; }  // cublasHandle_t
+  // The handle's fixed workspace (device memory), set once with cublasSetWorkspace so that cuBLAS
+  // never allocates one itself, which it must not do while a CUDA graph is being captured
+  // (cuda_graph.h). Note: cublasSetStream resets the workspace; nothing may call it on the handle.
+  std::size_t cublas_workspace_bytes() const { return cublas_workspace_bytes_; }
   DeviceError* device_error() const { return error_; }  // device memory, written by kernels
 
   // Waits for all queued work, then throws s2s::Error if a kernel reported a bad index (the
@@ -34,10 +38,13 @@ class Context {
 
  private:
   void release() noexcept;
+  void set_cublas_workspace(int device);
 
   int device_;
   void* stream_ = nullptr;
   void* cublas_ = nullptr;
+  void* cublas_workspace_ = nullptr;  // device
+  std::size_t cublas_workspace_bytes_ = 0;
   DeviceError* error_ = nullptr;         // device
   DeviceError* error_mirror_ = nullptr;  // pinned host copy, refreshed by synchronize()
 };

@@ -1,5 +1,6 @@
-// Owns: the CUDA context (stream, cuBLAS handle, device error record), the process-wide instance
-// made by initialize(), device discovery, and cublas_status_text() of core/cuda_check.h.
+// Owns: the CUDA context (stream, cuBLAS handle and its fixed workspace, device error record),
+// the process-wide instance made by initialize(), device discovery, and cublas_status_text() of
+// core/cuda_check.h.
 // The instance is deliberately not destroyed at exit (only by shutdown()): tensors held in static
 // objects may be freed after it, and CUDA calls during static destruction can fail once the
 // runtime has started unloading.
@@ -46,6 +47,8 @@ Context::Context(int device) : device_(device) {
     S2S_CUBLAS_CHECK(cublasCreate(&handle));
     cublas_ = handle;
     S2S_CUBLAS_CHECK(cublasSetStream(handle, stream));
+    // After cublasSetStream, which resets the workspace to cuBLAS's own pool.
+    set_cublas_workspace(device);
     void* dev = nullptr;
     S2S_CUDA_CHECK(cudaMalloc(&dev, sizeof(DeviceError)));
     error_ = static_cast<DeviceError*>(dev);
@@ -60,16 +63,33 @@ Context::Context(int device) : device_(device) {
   }
 }
 
+// cuBLAS's default workspace is allocated by the library on first use with a stream, which is a
+// device allocation: during stream capture it fails (or, with cudaMallocAsync, goes into the
+// graph, a new one per captured graph). A workspace of our own, set once, makes every cuBLAS call
+// capturable, on the first call too. Size: the cuBLAS documentation (cublasSetWorkspace)
+// recommends 32 MiB on Hopper and later, 4 MiB on earlier GPUs; cudaMalloc's 256-byte alignment
+// meets its alignment requirement.
+void Context::set_cublas_workspace(int device) {
+  int major = 0;
+  S2S_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+  const std::size_t bytes = (major >= 9 ? std::size_t{32} : std::size_t{4}) << 20;
+  S2S_CUDA_CHECK(cudaMalloc(&cublas_workspace_, bytes));
+  cublas_workspace_bytes_ = bytes;
+  S2S_CUBLAS_CHECK(cublasSetWorkspace(static_cast<cublasHandle_t>(cublas_), cublas_workspace_, bytes));
+}
+
 Context::~Context() { release(); }
 
 // No checks: called from the destructor and on a failed construction, where nothing useful can
 // be done about a failure.
 void Context::release() noexcept {
   if (cublas_ != nullptr) cublasDestroy(static_cast<cublasHandle_t>(cublas_));
+  if (cublas_workspace_ != nullptr) cudaFree(cublas_workspace_);  // after the handle that uses it
   if (stream_ != nullptr) cudaStreamDestroy(static_cast<cudaStream_t>(stream_));
   if (error_ != nullptr) cudaFree(error_);
   if (error_mirror_ != nullptr) cudaFreeHost(error_mirror_);
-  cublas_ = stream_ = nullptr;
+  cublas_ = stream_ = cublas_workspace_ = nullptr;
+  cublas_workspace_bytes_ = 0;
   error_ = error_mirror_ = nullptr;
 }
 
