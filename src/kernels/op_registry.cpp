@@ -4,9 +4,12 @@
 
 #include "s2s/kernels/arith.h"
 #include "s2s/kernels/attention.h"
+#include "s2s/kernels/clip.h"
 #include "s2s/kernels/columns.h"
+#include "s2s/kernels/dropout.h"
 #include "s2s/kernels/elementwise.h"
 #include "s2s/kernels/embedding.h"
+#include "s2s/kernels/fill.h"
 #include "s2s/kernels/gemm.h"
 #include "s2s/kernels/optimizer.h"
 #include "s2s/kernels/reduce.h"
@@ -83,6 +86,9 @@ const OpEntry kOps[] = {
     S2S_OP(optimizer, sgd_update),
     S2S_OP(optimizer, momentum_update),
     S2S_OP(optimizer, adam_update),
+    S2S_OP(clip, scale_by_global_norm),
+    S2S_OP(dropout, dropout_mask),
+    S2S_OP(fill, fill),
 };
 
 #undef S2S_OP
