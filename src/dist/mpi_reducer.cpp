@@ -155,6 +155,7 @@ ReduceStats MpiReducer::finish() {
   }
   step_.unpack_s = now() - t_unpack;
   step_.steps = 1;
+  step_.timed_steps = 1;  // comm_s and wait_s are this step's (synchronize() has nothing to do)
 
   // End of step.
   plan_.reset();

@@ -6,17 +6,29 @@
 //   reducer->prepare(grads);                          // once: every parameter's gradient buffer
 //   tape.backward(loss, [&](const ag::Var& p) { reducer->ready(p.grad()); });
 //   ReduceStats s = reducer->finish();                // grads now hold the average over ranks
+//   ...
+//   reducer->synchronize();                           // at sync points: all queued steps done
 // ready() copies the gradient into the current fusion bucket (one open bucket per dtype, fixed
 // capacity `bucket_bytes`; a tensor larger than the space left is split across buckets) and
 // launches each bucket's all-reduce as soon as it is full, so communication runs while backward
 // continues. finish() packs the gradients that never became ready (unused parameters: their
-// current buffer contents, normally zero) in prepare() order, launches the partial buckets, waits
-// with the World's deadline, unpacks and divides by the world size.
+// current buffer contents, normally zero) in prepare() order, launches the partial buckets and
+// completes the step in the reducer's execution order:
+//  - mpi: finish() waits (with the World's deadline), unpacks and divides on the host; when it
+//    returns the gradients hold the average. synchronize() has nothing to do.
+//  - nccl: finish() does not wait on the host. The unpack is queued on the compute stream behind
+//    the all-reduces, so work enqueued on that stream after finish() sees the averaged gradients;
+//    the host may run up to ReducerOptions::max_steps_in_flight steps ahead of the communication
+//    (then the next step's first ready()/finish() waits for the oldest, with the deadline).
+//    synchronize() waits, with the deadline and NCCL's asynchronous error check, until every
+//    finished step's all-reduce and unpack have completed: call it before the host blocks on
+//    the device (cudaStreamSynchronize) so that a hung peer is reported as a timeout naming the
+//    operation instead of an endless wait.
 //
 // Invariants: every rank prepares the same list (count, shapes, dtypes: checked collectively in
 // prepare) and marks gradients ready in the same order (same graph on every rank; checked in
 // finish() when ReducerOptions::verify_order). The gradient buffers must stay allocated and
-// unmodified between ready() and finish().
+// unmodified (by the host, or by another stream) between ready() and the completion of the step.
 //
 // This header is free of MPI and CUDA so the CUDA reducer (src/dist/nccl/) can implement it.
 #include <algorithm>
@@ -36,13 +48,26 @@ class World;
 
 struct ReducerOptions {
   std::size_t bucket_bytes = 8u << 20;  // fusion bucket capacity (rounded down to a multiple of 8)
-  bool verify_order = true;  // finish(): one extra 16-byte all-reduce checking the ready order
+  // finish(): one extra 16-byte host all-reduce (MPI) checking the ready order. It is a host
+  // rendezvous with the other ranks each step, never a wait on the device.
+  bool verify_order = true;
   // NCCL only: the cudaStream_t the gradients are produced on (nullptr = the legacy default
   // stream). Packing is ordered after it and unpacking is enqueued on it.
   void* cuda_stream = nullptr;
+  // NCCL only: finished steps whose all-reduce may still be running on the device (1..64). When
+  // that many are in flight, the next step first waits for the oldest (deadline-guarded).
+  std::size_t max_steps_in_flight = 4;
 };
 
 // Statistics of one step (finish() returns them) or of all steps so far (totals()).
+//
+// Host-side fields (steps .. buckets_during_backward, backward_s, pack_s, unpack_s) are those of
+// the step finish() completes. The communication times comm_s and wait_s come from
+// `timed_steps` steps: for mpi always the same step (timed_steps = 1). For nccl they are measured
+// on the device timeline (CUDA events) and read only once the step has completed there, without
+// waiting: finish() returns those of the most recent step known to have completed (usually an
+// earlier one; timed_steps = 0 and both 0 while none has), and totals() (after synchronize())
+// sums them over every step.
 struct ReduceStats {
   std::size_t steps = 0;
   std::size_t buckets = 0;                 // all-reduces launched
@@ -50,21 +75,25 @@ struct ReduceStats {
   std::size_t bucket_bytes_min = 0;        // smallest / largest bucket actually sent
   std::size_t bucket_bytes_max = 0;
   std::size_t buckets_during_backward = 0; // launched by ready(), i.e. before finish() was called
+  std::size_t timed_steps = 0;             // steps whose comm_s and wait_s are included
   double backward_s = 0;  // first ready() -> finish() entry (backward time seen by the reducer)
   double pack_s = 0;      // copying gradients into buckets (host time)
   double comm_s = 0;      // first launch -> last all-reduce complete
-  double wait_s = 0;      // time finish() blocked for communication (the exposed part of comm_s)
+  // The exposed part of comm_s: mpi: the time finish() blocked for communication; nccl: backward
+  // end on the compute stream -> last all-reduce complete (device time).
+  double wait_s = 0;
   double unpack_s = 0;    // copying back and dividing by the world size (host time)
 
   // Fraction of communication time hidden behind backward: 1 - wait_s / comm_s (1 when there
-  // was nothing to wait for, 0 when no bucket left before finish()).
+  // was nothing to wait for, 0 when no bucket left before finish()). Meaningless when
+  // timed_steps == 0 (nccl: no step timed yet).
   double hidden_fraction() const {
     if (comm_s <= 0) return buckets_during_backward > 0 ? 1.0 : 0.0;
     return std::clamp(1.0 - wait_s / comm_s, 0.0, 1.0);
   }
   double mean_bucket_bytes() const { return buckets ? double(bytes) / double(buckets) : 0.0; }
   std::string summary() const {  // one line for logs
-    char line[320];
+    char line[384];
     std::snprintf(line, sizeof(line),
                   "%zu step(s), %zu bucket(s) (%zu during backward), %.3f MB, bucket %zu..%zu B; "
                   "backward %.3f ms, comm %.3f ms, exposed wait %.3f ms, hidden %.0f%%, "
@@ -72,7 +101,12 @@ struct ReduceStats {
                   steps, buckets, buckets_during_backward, bytes / 1e6, bucket_bytes_min,
                   bucket_bytes_max, backward_s * 1e3, comm_s * 1e3, wait_s * 1e3,
                   hidden_fraction() * 100, pack_s * 1e3, unpack_s * 1e3);
-    return line;
+    std::string out = line;
+    if (timed_steps != steps) {  // nccl: device times not (yet) of every step counted here
+      std::snprintf(line, sizeof(line), " (comm times of %zu timed step(s))", timed_steps);
+      out += line;
+    }
+    return out;
   }
   void accumulate(const ReduceStats& s) {
     if (s.buckets > 0) {
@@ -83,6 +117,7 @@ struct ReduceStats {
     buckets += s.buckets;
     bytes += s.bytes;
     buckets_during_backward += s.buckets_during_backward;
+    timed_steps += s.timed_steps;
     backward_s += s.backward_s;
     pack_s += s.pack_s;
     comm_s += s.comm_s;
@@ -107,9 +142,19 @@ class GradientReducer {
   // The same, identifying the gradient by its buffer (the Tensor passed to prepare, or one that
   // shares its data pointer, e.g. Var::grad()).
   virtual void ready(const Tensor& grad) = 0;
-  // Completes the step: every prepared gradient now holds the average over all ranks.
+  // Completes the step: every prepared gradient holds the average over all ranks, on the host
+  // when finish() returns (mpi) or for the work enqueued on the compute stream after it (nccl:
+  // nothing is waited for on the host; see the header comment).
   virtual ReduceStats finish() = 0;
 
+  // Waits until every finished step's communication has completed (deadline-guarded, naming the
+  // operation on a timeout) and folds their device-timeline statistics into totals(). A step in
+  // progress (ready() called, finish() not yet) is not waited for. Default: nothing to wait for.
+  virtual void synchronize() {}
+  // Finished steps whose communication may still be running on the device (nccl); 0 for mpi.
+  virtual std::size_t steps_in_flight() const { return 0; }
+
+  // Sums over all steps so far. nccl: synchronize()s first, so it is complete (and may block).
   virtual const ReduceStats& totals() const = 0;
 };
 
