@@ -18,12 +18,14 @@ struct TrainOptions {
   std::vector<std::string> overrides;
   std::string resume;
   bool print_config = false;
+  bool no_cuda_graphs = false;
 };
 
 int run_train(const TrainOptions& o) {
   train::TrainConfig cfg = o.config.empty() ? train::TrainConfig() : train::config_from_yaml_file(o.config);
   train::config_apply_overrides(cfg, o.overrides);
   if (!o.resume.empty()) train::config_apply_override(cfg, "train.resume=" + o.resume);
+  if (o.no_cuda_graphs) train::config_apply_override(cfg, "train.cuda_graphs=false");
   train::config_validate(cfg);
   if (o.print_config) {
     std::printf("%s", train::config_to_yaml(cfg).c_str());
@@ -48,6 +50,7 @@ CommandRunner setup_train(CLI::App& app) {
   app.add_option("--set", o->overrides, "override a key: --set optim.learning_rate=0.3 (repeatable)");
   app.add_option("--resume", o->resume, "auto (latest valid checkpoint in train_dir), none, or a checkpoint path");
   app.add_flag("--print-config", o->print_config, "print the effective config and exit");
+  app.add_flag("--no-cuda-graphs", o->no_cuda_graphs, "run every step eagerly (same as --set train.cuda_graphs=false)");
   return [o] { return run_train(*o); };
 }
 

@@ -172,9 +172,22 @@ void config_validate(const TrainConfig& cfg) {
   if (cfg.dist.reducer == ReducerKind::Nccl)
     S2S_CHECK(cfg.model.device == Device::CUDA,
               "config: dist.reducer = nccl needs model.device = cuda (allowed with cpu: mpi | auto)");
+  if (cfg.train.nan_policy == NanPolicy::Skip)
+    S2S_CHECK(cfg.train.sync_every <= 1, "config: train.sync_every = ", cfg.train.sync_every,
+              " with train.nan_policy = skip: skipping decides before each update, so the host must read "
+              "every step's loss (allowed: 0 = auto, or 1)");
+  if (cfg.train.precision == Precision::BF16)
+    S2S_CHECK(cfg.model.dtype == DType::F32, "config: train.precision = bf16 with model.dtype = ",
+              dtype_name(cfg.model.dtype), ": bf16 operands apply to float32 models (allowed: float32)");
   if (!cfg.model.attention)
     S2S_CHECK(cfg.model.num_heads == 1, "config: model.num_heads = ", cfg.model.num_heads,
               " with model.attention = false: heads apply to attention models only (allowed: 1)");
+}
+
+std::int64_t TrainLoopConfig::effective_sync_every(Device device) const {
+  if (nan_policy == NanPolicy::Skip) return 1;
+  if (sync_every > 0) return sync_every;
+  return device == Device::CUDA ? 16 : 1;
 }
 
 std::vector<Bucket> config_resolve_buckets(const TrainConfig& cfg, const std::vector<Bucket>& recorded,

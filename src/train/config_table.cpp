@@ -33,6 +33,7 @@ S2S_CHOICES(EvalMode, {EvalMode::Full, "full"}, {EvalMode::Translate, "translate
 S2S_CHOICES(NanPolicy, {NanPolicy::Stop, "stop"}, {NanPolicy::Skip, "skip"});
 S2S_CHOICES(ReducerKind, {ReducerKind::Mpi, "mpi"}, {ReducerKind::Nccl, "nccl"},
             {ReducerKind::Auto, "auto"});
+S2S_CHOICES(Precision, {Precision::Float32, "float32"}, {Precision::TF32, "tf32"}, {Precision::BF16, "bf16"});
 S2S_CHOICES(DType, {DType::F32, "float32"}, {DType::F64, "float64"});
 S2S_CHOICES(Device, {Device::CPU, "cpu"}, {Device::CUDA, "cuda"});
 #undef S2S_CHOICES
@@ -300,6 +301,9 @@ std::vector<OptionSpec> build_table() {
       choice_option("train.eval", t, &TrainLoopConfig::eval, "both", "Dev evaluation: full-softmax perplexity per bucket, translate's one sampled batch, or both"),
       choice_option("train.nan_policy", t, &TrainLoopConfig::nan_policy, "stop", "Non-finite loss or gradient: stop with an error, or skip the update and count it"),
       uint_option("train.seed", t, &TrainLoopConfig::seed, "0", "Seed of parameter initialisation and dropout"),
+      int_option("train.sync_every", t, &TrainLoopConfig::sync_every, "0", at_least(0), "Steps between host reads of loss, gradient norm and signals from the device (the steps in between never wait for the GPU; per-step metrics are still logged); 0 = auto: 1 on cpu, 16 on cuda"),
+      bool_option("train.cuda_graphs", t, &TrainLoopConfig::cuda_graphs, "true", "cuda: capture each bucket's forward + backward into a CUDA graph after warm-up and replay it (--no-cuda-graphs turns it off)"),
+      choice_option("train.precision", t, &TrainLoopConfig::precision, "float32", "float32 matrix products: float32, tf32 (cuda tensor cores; float32 on cpu) or bf16 operands with float32 accumulation and float32 master weights"),
       // dist
       choice_option("dist.reducer", x, &DistConfig::reducer, "auto", "Gradient all-reduce: MPI (host), NCCL (device), auto = NCCL on cuda else MPI"),
       int_option("dist.bucket_bytes", x, &DistConfig::bucket_bytes, "26214400", at_least(1), "Gradient fusion bucket size in bytes; left unset, the largest of 1 MiB and 1/16 of the gradients, capped at this value"),
@@ -355,6 +359,7 @@ std::string_view to_string(OptimizerKind v) { return name_of(v, detail::Choices<
 std::string_view to_string(DecayPolicy v) { return name_of(v, detail::Choices<DecayPolicy>::kValues); }
 std::string_view to_string(EvalMode v) { return name_of(v, detail::Choices<EvalMode>::kValues); }
 std::string_view to_string(NanPolicy v) { return name_of(v, detail::Choices<NanPolicy>::kValues); }
+std::string_view to_string(Precision v) { return name_of(v, detail::Choices<Precision>::kValues); }
 std::string_view to_string(ReducerKind v) { return name_of(v, detail::Choices<ReducerKind>::kValues); }
 
 }  // namespace s2s::train

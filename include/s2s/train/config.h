@@ -23,6 +23,7 @@ enum class DecayPolicy { Plateau, None };
 enum class EvalMode { Full, Translate, Both };
 enum class NanPolicy { Stop, Skip };
 enum class ReducerKind { Mpi, Nccl, Auto };
+enum class Precision { Float32, TF32, BF16 };  // of float32 matrix products (kernels/gemm.h)
 
 // (encoder length I, decoder length O), as translate's `buckets`.
 using Bucket = std::pair<std::int64_t, std::int64_t>;
@@ -82,6 +83,13 @@ struct TrainLoopConfig {
   EvalMode eval;
   NanPolicy nan_policy;
   std::uint64_t seed;
+  // How often the host reads the step's loss, gradient norm and signal flags back from the device
+  // (trainer.h, "sync points"); 0: auto = every step on the CPU, every 16 steps on CUDA.
+  std::int64_t sync_every;
+  bool cuda_graphs;     // capture each bucket's forward + backward once and replay it (CUDA)
+  Precision precision;  // float32 matrix products: float32, TF32 or bf16 operands
+  // The sync interval in effect for `device` (resolves 0; nan_policy skip needs every step).
+  std::int64_t effective_sync_every(Device device) const;
 };
 
 struct DistConfig {
@@ -149,5 +157,6 @@ std::string_view to_string(DecayPolicy v);
 std::string_view to_string(EvalMode v);
 std::string_view to_string(NanPolicy v);
 std::string_view to_string(ReducerKind v);
+std::string_view to_string(Precision v);
 
 }  // namespace s2s::train
