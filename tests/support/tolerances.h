@@ -30,6 +30,20 @@ inline double gemm_bound(std::int64_t k, double u, double abs_dot, double abs_be
   return gamma(k + 2, u) * (abs_dot + abs_beta_c0) + std::numeric_limits<double>::min();
 }
 
+// BF16 matmul precision (kernels/gemm.h, bf16.h): each operand is rounded to bfloat16 (8
+// significant bits, unit round-off u_b = 2^-8), so ã b̃ = a b (1 + δ), |δ| ≤ 2 u_b + u_b²; the
+// products of bf16 values are exact in float32 and are then summed as any float32 GEMM (γ_{K+2}
+// on Σ|ã b̃| ≤ (1 + u_b)² Σ|a b|). Against the exact product of the ORIGINAL float32 operands:
+//   |C − C_exact| ≤ (2 u_b + u_b² + γ_{K+2} (1 + u_b)²) |α| Σ_k |a_ik b_kj| + γ_{K+2} |β C0_ij|.
+// A rigorous bound for normal (non-subnormal) operands; no slack needed beyond the reference's own
+// long-double error.
+inline constexpr double kUBf16 = 0x1p-8;
+inline double bf16_gemm_bound(std::int64_t k, double abs_dot, double abs_beta_c0) {
+  const double g = gamma(k + 2, kU32);
+  return (2 * kUBf16 + kUBf16 * kUBf16 + g * (1 + kUBf16) * (1 + kUBf16)) * abs_dot + g * abs_beta_c0 +
+         std::numeric_limits<double>::min();
+}
+
 // ---- Softmax family ----------------------------------------------------------------------------
 // softmax: each exp has ≤ 1 ulp error after the max is subtracted (the subtraction is exact
 // when both operands are within a factor 2, otherwise ≤ 1/2 ulp of the difference, which exp

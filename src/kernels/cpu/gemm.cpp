@@ -1,11 +1,36 @@
-// Owns: the CPU GEMMs, through OpenBLAS's CBLAS interface (row-major).
+// Owns: the CPU GEMMs, through OpenBLAS's CBLAS interface (row-major), and the CPU twin of the
+// BF16 matmul precision (gemm.h): A and B are rounded to bfloat16 into scratch copies exactly as
+// the CUDA path rounds them (bf16.h), then multiplied by the same cblas_sgemm. The products of
+// two bfloat16 values are exact in float32, so the result is the float32 GEMM of the rounded
+// operands, which is what cuBLAS computes with bf16 inputs and float32 accumulation, up to the
+// order of the float32 sums. TF32 is a CUDA-only mode: float32 here.
 #include "s2s/kernels/gemm.h"
 
 #include <cblas.h>
 
+#include <tuple>
+#include <utility>
+#include <vector>
+
 #include "s2s/core/error.h"
+#include "s2s/kernels/bf16.h"
 
 namespace s2s::cpu {
+namespace {
+
+// Rounded copies of A [m*k] and B [k*n] in this thread's scratch (grow-only: a training step
+// uses the same sizes every step). Returns {A', B'}; valid until this thread's next call.
+std::pair<const float*, const float*> bf16_operands(const float* a, std::int64_t a_size, const float* b,
+                                                    std::int64_t b_size) {
+  thread_local std::vector<float> scratch;
+  const auto need = static_cast<std::size_t>(a_size + b_size);
+  if (scratch.size() < need) scratch.resize(need);
+  kern::round_to_bf16(scratch.data(), a, a_size);
+  kern::round_to_bf16(scratch.data() + a_size, b, b_size);
+  return {scratch.data(), scratch.data() + a_size};
+}
+
+}  // namespace
 
 template <>
 void gemm<float>(float* c, const float* a, const float* b, bool ta, bool tb, std::int64_t m,
@@ -15,6 +40,7 @@ void gemm<float>(float* c, const float* a, const float* b, bool ta, bool tb, std
     for (std::int64_t i = 0; i < m * n; ++i) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
     return;
   }
+  if (kern::matmul_precision() == kern::MatmulPrecision::BF16) std::tie(a, b) = bf16_operands(a, m * k, b, k * n);
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
               static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a,
               static_cast<int>(ta ? m : k), b, static_cast<int>(tb ? k : n), beta, c,
