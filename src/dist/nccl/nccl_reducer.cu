@@ -26,8 +26,9 @@
 // The communicator is non-blocking (ncclConfig_t::blocking = 0) so that initialisation and
 // enqueueing can be abandoned by deadline, too.
 //
-// Not compatible with CUDA stream capture: cudaEventQuery in ready()/finish() is not allowed
-// while a stream is being captured (keep the reducer's calls outside captured regions).
+// Not for CUDA stream capture: cudaEventQuery is not permitted on an event recorded in a
+// capturing stream, and the ring is host state a graph replay would not update (keep the
+// reducer's calls outside captured regions).
 #include <cuda_runtime.h>
 #include <nccl.h>
 
