@@ -387,6 +387,10 @@ TEST_F(NcclReducerAsync, FullRingWaitsForTheOldestStep) {
   for (int k = 0; k <= 3; ++k) EXPECT_EQ(rig.mismatch(k), "");
 }
 
+// Deadline of the death tests: short, yet ample for the communicator's initialisation in a fresh
+// process (NCCL's set-up for one rank, which the same deadline also guards).
+constexpr double kShortDeadline = 3.0;
+
 [[noreturn]] void exit_on_timeout(std::string_view what, double waited) {
   std::fprintf(stderr, "timeout: '%.*s' after %.2f s\n", static_cast<int>(what.size()), what.data(),
                waited);
@@ -403,14 +407,14 @@ TEST_F(NcclReducerAsync, FullRingTimesOutNamingTheOldestStep) {
         ReducerOptions options;
         options.bucket_bytes = 256;
         options.max_steps_in_flight = 2;
-        Rig rig(options, 4, /*timeout_s=*/0.5, exit_on_timeout);
+        Rig rig(options, 4, kShortDeadline, exit_on_timeout);
         rig.step(0);
         rig.reducer->synchronize();
         StreamGate gate;
         gate.hold(rig.stream);
         // Opens the stream long after the deadline, in case ncclCommAbort waits for the device.
         std::jthread watchdog([&] {
-          std::this_thread::sleep_for(std::chrono::seconds(3));
+          std::this_thread::sleep_for(std::chrono::duration<double>(3 * kShortDeadline));
           gate.release();
         });
         rig.step(1);
@@ -427,13 +431,13 @@ TEST_F(NcclReducerAsync, SynchronizeTimesOutNamingTheStep) {
       {
         ReducerOptions options;
         options.bucket_bytes = 256;
-        Rig rig(options, 4, /*timeout_s=*/0.5, exit_on_timeout);
+        Rig rig(options, 4, kShortDeadline, exit_on_timeout);
         rig.step(0);
         rig.reducer->synchronize();
         StreamGate gate;
         gate.hold(rig.stream);
         std::jthread watchdog([&] {
-          std::this_thread::sleep_for(std::chrono::seconds(3));
+          std::this_thread::sleep_for(std::chrono::duration<double>(3 * kShortDeadline));
           gate.release();
         });
         rig.step(1);
