@@ -23,6 +23,9 @@
 // Rules for the body (violations fail the capture with an s2s::Error, never a wrong graph):
 // work only on the context's stream; no host<->device copies (the allocator throws), no
 // synchronisation, no host reads of device values; see also the body contract in graph_cache.h.
+// Other host threads must not queue work on the context's stream while a capture is in progress:
+// it would be recorded into the graph (a PinnedBuffer::upload_async of the next batch would then
+// be replayed every step with whatever the pinned buffer holds) or fail the capture.
 // A failed capture leaves the stream usable (the capture is ended and its error state cleared).
 // CUDA-header-free (opaque pointers); in a build without CUDA, capture() and replay() throw
 // (src/kernels/cuda_graph_stub.cpp).
