@@ -27,6 +27,7 @@ AllocatorStats allocator_stats() { S2S_FAIL("s2s::cuda::allocator_stats: ", kNoC
 void empty_cache() { S2S_FAIL("s2s::cuda::empty_cache: ", kNoCuda); }
 TransferStats transfer_stats() { S2S_FAIL("s2s::cuda::transfer_stats: ", kNoCuda); }
 void reset_transfer_stats() { S2S_FAIL("s2s::cuda::reset_transfer_stats: ", kNoCuda); }
+std::size_t staging_bytes() { S2S_FAIL("s2s::cuda::staging_bytes: ", kNoCuda); }
 MemoryPoolId create_memory_pool() { S2S_FAIL("s2s::cuda::create_memory_pool: ", kNoCuda); }
 void release_memory_pool(MemoryPoolId id) { S2S_FAIL("s2s::cuda::release_memory_pool(", id, "): ", kNoCuda); }
 MemoryPoolScope::MemoryPoolScope(MemoryPoolId id) : previous_(0) {

@@ -267,7 +267,7 @@ class CudaCachingAllocator final : public DeviceAllocator {
   void copy_on_device(void* dst, const void* src, std::size_t bytes) override;
   void fill_zero(void* dev, std::size_t bytes) override;
 
-  void empty_cache() { pool_.empty_cache(); }
+  void empty_cache();  // the default pool's cached blocks, and frees deferred during a capture
   AllocatorStats stats() const { return pool_.stats(); }
   MemoryPoolId create_pool() { return pool_.create_pool(); }
   void release_pool(MemoryPoolId id) { pool_.release_pool(id); }
@@ -282,7 +282,11 @@ class CudaCachingAllocator final : public DeviceAllocator {
   struct Staging;  // the pinned ring and its events (allocator.cpp), created on the first upload
 
   void copy_from_host_sync(void* dev, const void* host, std::size_t bytes);
+  void raw_free(void* p);  // cudaFree, deferred while the stream is being captured
+  void free_deferred_locked();
 
+  std::mutex deferred_mutex_;           // declared before pool_: the pool's destructor uses them
+  std::vector<void*> deferred_frees_;  // raw frees asked for during a capture
   CachingPool pool_;
   std::size_t staging_bytes_;
   std::mutex staging_mutex_;

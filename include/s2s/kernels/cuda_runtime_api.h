@@ -38,6 +38,9 @@ void empty_cache();  // returns the default pool's cached (free) blocks to the d
 // counted since initialize() or the last reset_transfer_stats().
 TransferStats transfer_stats();
 void reset_transfer_stats();
+// Capacity of the pinned ring that uploads are staged through (S2S_STAGING_BYTES, default 64 MiB;
+// 0: none). Uploads of up to a quarter of it return without waiting; larger ones synchronise.
+std::size_t staging_bytes();
 
 // Private pools of the caching allocator (for CUDA graphs: the blocks a captured graph uses must
 // not be handed to anything else between replays, nor given back by empty_cache()).

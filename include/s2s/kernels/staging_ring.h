@@ -31,6 +31,26 @@
 
 namespace s2s::cuda {
 
+// A byte count as given in an environment variable `what`: digits with an optional k/m/g suffix
+// (KiB, MiB, GiB), e.g. "67108864", "64M", "0". Throws s2s::Error naming `what` otherwise.
+inline std::size_t parse_byte_count(const char* text, const char* what) {
+  std::size_t n = 0, digits = 0;
+  const char* p = text;
+  for (; *p >= '0' && *p <= '9'; ++p, ++digits) {
+    S2S_CHECK(n <= (SIZE_MAX - 9) / 10, what, "='", text, "': too large");
+    n = n * 10 + static_cast<std::size_t>(*p - '0');
+  }
+  unsigned shift = 0;
+  if (*p == 'k' || *p == 'K') shift = 10;
+  if (*p == 'm' || *p == 'M') shift = 20;
+  if (*p == 'g' || *p == 'G') shift = 30;
+  if (shift != 0) ++p;
+  S2S_CHECK(digits > 0 && *p == '\0', what, "='", text,
+            "': expected a byte count such as 67108864, 64M or 0");
+  S2S_CHECK(n <= (SIZE_MAX >> shift), what, "='", text, "': too large");
+  return n << shift;
+}
+
 class StagingRing {
  public:
   using Token = std::uint64_t;

@@ -13,7 +13,6 @@
 //   data, and a block freed and reused is written only after the copy (cuda_context.h).
 #include <cuda_runtime.h>
 
-#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -33,17 +32,27 @@ constexpr std::size_t kStagingAlignment = 256;
 
 cudaStream_t ctx_stream() { return static_cast<cudaStream_t>(context().stream()); }
 
+// cudaMalloc is one of the "potentially unsafe" calls that invalidate a capture made in the
+// global or thread-local mode; during a capture it runs with this thread's mode relaxed, which is
+// fine because a block is never given back to the driver while a graph may still use it (private
+// pools, deferred frees). The graph then keeps that address; a replay does not allocate again.
 void* raw_device_alloc(std::size_t bytes) {
+  const bool capturing = stream_is_capturing();
+  cudaStreamCaptureMode mode = cudaStreamCaptureModeRelaxed;
+  if (capturing) S2S_CUDA_CHECK(cudaThreadExchangeStreamCaptureMode(&mode));
   void* p = nullptr;
   const cudaError_t rc = cudaMalloc(&p, bytes);
+  if (capturing) S2S_CUDA_CHECK(cudaThreadExchangeStreamCaptureMode(&mode));  // restores the mode
   if (rc == cudaErrorMemoryAllocation) {
     cudaGetLastError();  // out of memory is not sticky: clear it so the pool can retry
+    // No retry during a capture: giving the cache back (cudaFree) would synchronise the device.
+    S2S_CHECK(!capturing, "device out of memory allocating ", bytes,
+              " bytes during CUDA graph capture (the cache is not given back during a capture)");
     return nullptr;
   }
   S2S_CUDA_CHECK(rc);
   return p;
 }
-void raw_device_free(void* p) { S2S_CUDA_CHECK(cudaFree(p)); }
 
 CudaCachingAllocator& installed(const char* what) {
   auto* a = dynamic_cast<CudaCachingAllocator*>(device_allocator(Device::CUDA));
@@ -96,24 +105,11 @@ struct CudaCachingAllocator::Staging {
 std::size_t CudaCachingAllocator::staging_bytes_from_env() {
   const char* env = std::getenv("S2S_STAGING_BYTES");
   if (env == nullptr || *env == '\0') return kDefaultStagingBytes;
-  char* end = nullptr;
-  const unsigned long long n = std::strtoull(env, &end, 10);
-  std::size_t scale = 1;
-  if (end != env && *end != '\0' && end[1] == '\0') {
-    switch (std::tolower(static_cast<unsigned char>(*end))) {
-      case 'k': scale = std::size_t{1} << 10; ++end; break;
-      case 'm': scale = std::size_t{1} << 20; ++end; break;
-      case 'g': scale = std::size_t{1} << 30; ++end; break;
-      default: break;
-    }
-  }
-  S2S_CHECK(end != env && *end == '\0' && std::isdigit(static_cast<unsigned char>(*env)),
-            "S2S_STAGING_BYTES='", env, "': expected a byte count such as 67108864, 64M or 0 (no staging)");
-  return static_cast<std::size_t>(n) * scale;
+  return parse_byte_count(env, "S2S_STAGING_BYTES");
 }
 
 CudaCachingAllocator::CudaCachingAllocator(std::size_t staging_bytes)
-    : pool_(raw_device_alloc, raw_device_free), staging_bytes_(staging_bytes) {}
+    : pool_(raw_device_alloc, [this](void* p) { raw_free(p); }), staging_bytes_(staging_bytes) {}
 
 CudaCachingAllocator::~CudaCachingAllocator() {
   if (staging_ != nullptr) {
@@ -122,6 +118,33 @@ CudaCachingAllocator::~CudaCachingAllocator() {
     } catch (...) {
     }
   }
+  std::lock_guard lock(deferred_mutex_);
+  for (void* p : deferred_frees_) cudaFree(p);  // no check: nothing useful to do in a destructor
+}
+
+// cudaFree synchronises the device, which a capture in progress does not allow: a block given
+// back during a capture (the last live block of a released pool) is freed after it.
+void CudaCachingAllocator::raw_free(void* p) {
+  std::lock_guard lock(deferred_mutex_);
+  if (stream_is_capturing()) {
+    deferred_frees_.push_back(p);
+    return;
+  }
+  free_deferred_locked();
+  S2S_CUDA_CHECK(cudaFree(p));
+}
+
+void CudaCachingAllocator::free_deferred_locked() {
+  while (!deferred_frees_.empty()) {
+    S2S_CUDA_CHECK(cudaFree(deferred_frees_.back()));
+    deferred_frees_.pop_back();
+  }
+}
+
+void CudaCachingAllocator::empty_cache() {
+  pool_.empty_cache();
+  std::lock_guard lock(deferred_mutex_);
+  if (!stream_is_capturing()) free_deferred_locked();
 }
 
 void* CudaCachingAllocator::allocate(std::size_t bytes) {
@@ -224,6 +247,7 @@ void CudaCachingAllocator::reset_transfer_stats() {
 
 // ---- entry points of cuda_runtime_api.h ------------------------------------------------------------
 TransferStats transfer_stats() { return installed("transfer_stats").transfer_stats(); }
+std::size_t staging_bytes() { return installed("staging_bytes").staging_capacity(); }
 void reset_transfer_stats() { installed("reset_transfer_stats").reset_transfer_stats(); }
 
 MemoryPoolId create_memory_pool() { return installed("create_memory_pool").create_pool(); }
