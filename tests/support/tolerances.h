@@ -44,6 +44,23 @@ inline double bf16_gemm_bound(std::int64_t k, double abs_dot, double abs_beta_c0
          std::numeric_limits<double>::min();
 }
 
+// Mixed-precision training (tests/unit/train/test_mixed_precision.cpp): relative difference of
+// the per-step training loss between a bf16 run and a float32 run of the same model from the same
+// parameters on the same batches (Adam, 40 steps).
+//  * Step 0: same parameters, same inputs; only the GEMM operands differ, each by ≤ u_b = 2^-8
+//    relative, so every GEMM output moves by ≤ 2 u_b Σ|a b| and the cross-entropy, whose change is
+//    at most 2 max|Δlogit|, by a few u_b relative to the logits' scale at worst. The rounding
+//    errors have random signs and average over the B·T terms of the loss; measured: 4.9e-7 (GRU,
+//    sampled softmax) and 3.9e-6 (2-layer LSTM, full softmax). Allowed: u_b = 3.9e-3.
+//  * Later steps: the two trajectories separate as any two runs that differ by rounding do (each
+//    update feeds the previous difference back); over a short run the gap grows about linearly.
+//    Measured over 40 steps: at most 3.6e-3 (GRU) and 3.8e-3 (LSTM), i.e. ≈ u_b (60 steps: 1.5e-2,
+//    which is why the run is kept short). Allowed: 4 u_b = 2^-6 ≈ 1.6e-2. For scale: rounding the
+//    operands by truncation instead of to nearest (a biased rounding) gives 2.0e-2 on the GRU run
+//    and fails; a path that breaks learning fails the test's learning check.
+inline constexpr double kMixedPrecisionLossFirstStep = kUBf16;
+inline constexpr double kMixedPrecisionLoss = 4 * kUBf16;
+
 // ---- Softmax family ----------------------------------------------------------------------------
 // softmax: each exp has ≤ 1 ulp error after the max is subtracted (the subtraction is exact
 // when both operands are within a factor 2, otherwise ≤ 1/2 ulp of the difference, which exp
