@@ -1,11 +1,11 @@
-// Owns: DropoutWrapper (spec §1.9) and its Philox masks.
+// Owns: DropoutWrapper (spec §1.9): which mask each tensor gets (the counter, its base in device
+// memory and the host offset); the masks themselves are drawn by kern::dropout_mask.
 #include "s2s/nn/dropout_wrapper.h"
 
-#include <cmath>
 #include <functional>
 
 #include "s2s/autograd/ops.h"
-#include "s2s/core/philox.h"
+#include "s2s/kernels/dropout.h"
 
 namespace s2s::nn {
 namespace {
@@ -13,10 +13,6 @@ namespace {
 void check_keep(double p, const char* name) {
   S2S_CHECK(p >= 0.0 && p <= 1.0, "Parameter ", name, " must be between 0 and 1: ", p);
 }
-
-// Stream of one mask: (call or sequence counter, which tensor). 4096 tensors per call is far more
-// than any state has leaves.
-constexpr std::uint64_t kTensorsPerCall = 4096;
 
 }  // namespace
 
@@ -32,24 +28,45 @@ DropoutWrapper::DropoutWrapper(CellPtr cell, DropoutOptions options) : cell_(std
   }
 }
 
+void DropoutWrapper::bind_step_counter(Tensor base) {
+  if (base.defined())
+    S2S_CHECK(base.dtype() == DType::I64 && base.numel() == 1,
+              "dropout_wrapper: the step counter must be one int64, got ", dtype_name(base.dtype()), " ",
+              shape_str(base.shape()));
+  bound_base_ = std::move(base);
+  begun_ = false;
+}
+
+void DropoutWrapper::begin_step() {
+  counter_at_begin_ = counter_;
+  begun_ = true;
+}
+
+const Tensor& DropoutWrapper::base_on(Device device, std::uint64_t& offset) {
+  if (bound_base_.defined()) {
+    S2S_CHECK(begun_, "dropout_wrapper: a step counter is bound but begin_step() was not called");
+    S2S_CHECK(bound_base_.device() == device, "dropout_wrapper: the step counter is on ",
+              device_name(bound_base_.device()), ", the value on ", device_name(device));
+    offset = counter_ - counter_at_begin_;
+    return bound_base_;
+  }
+  if (!own_base_.defined() || own_base_.device() != device) {
+    own_base_value_ = counter_;
+    Tensor host = Tensor::from_vector<std::int64_t>({1}, {static_cast<std::int64_t>(counter_)});
+    own_base_ = device == Device::CPU ? host : host.to(device);
+  }
+  offset = counter_ - own_base_value_;  // modulo 2^64: exact after any set_counter
+  return own_base_;
+}
+
 Var DropoutWrapper::drop(const Var& v, double keep, std::uint64_t which) {
   if (keep >= 1.0) return v;
   S2S_CHECK(v.ndim() == 2, "dropout_wrapper: expected a [B, n] tensor, got ", shape_str(v.shape()));
-  const std::int64_t rows = v.dim(0), cols = v.dim(1);
-  const std::uint64_t stream = counter_ * kTensorsPerCall + which;
-  Tensor mask = Tensor::empty(v.shape(), v.dtype());
-  dispatch_floating(v.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    T* m = mask.data<T>();
-    for (std::int64_t r = 0; r < rows; ++r)
-      for (std::int64_t c = 0; c < cols; ++c) {
-        // Variational masks are [1, n] (shared by the batch); the others are per element.
-        const std::uint64_t idx = options_.variational_recurrent ? c : r * cols + c;
-        const double u = philox_uniform_float(philox_u32_at(options_.seed, stream, idx));
-        m[r * cols + c] = static_cast<T>(std::floor(keep + u) / keep);
-      }
-  });
-  return ag::mul(v, ag::constant(mask.to(v.device())));
+  std::uint64_t offset = 0;
+  const Tensor& base = base_on(v.device(), offset);
+  Tensor mask = Tensor::empty(v.shape(), v.dtype(), v.device());
+  kern::dropout_mask(mask, base, offset, options_.seed, which, keep, options_.variational_recurrent);
+  return ag::mul(v, ag::constant(mask));
 }
 
 CellOutput DropoutWrapper::operator()(ParamStore& ps, const Var& x, const State& state) {

@@ -113,5 +113,101 @@ TEST(Dropout, KeepOneAndDisabledAreIdentity) {
   EXPECT_TRUE(out.output.node() == x.node()) << "keep = 1.0 adds no op at all";
 }
 
+// The same masks whether the counter comes from the wrapper's own base or from a step counter the
+// model binds and rewrites before each step (the CUDA-graph contract of dropout_wrapper.h):
+// several steps of several calls each, with per-element, variational and state dropout.
+TEST(Dropout, BoundStepCounterGivesTheSameMasks) {
+  for (bool variational : {false, true}) {
+    DropoutOptions o;
+    o.input_keep_prob = 0.6;
+    o.output_keep_prob = 0.8;
+    o.state_keep_prob = 0.7;
+    o.variational_recurrent = variational;
+    o.input_size = 8;
+    o.dtype = DType::F64;
+    o.seed = 21;
+    DropoutWrapper unbound(std::make_shared<IdentityCell>(8), o), bound(std::make_shared<IdentityCell>(8), o);
+    ag::ParamStore ps(1, DType::F64);
+    Tensor base = Tensor::zeros({1}, DType::I64);
+    bound.bind_step_counter(base);
+    EXPECT_TRUE(bound.step_counter_bound());
+    for (int step = 0; step < 4; ++step) {
+      base.data<std::int64_t>()[0] = static_cast<std::int64_t>(bound.counter());  // the model's upload
+      bound.begin_step();
+      unbound.begin_step();
+      for (int t = 0; t < 3; ++t) {
+        Var x = random_var({5, 8}, 100 + step * 10 + t);
+        CellOutput a = unbound(ps, x, unbound.zero_state(5, DType::F64));
+        CellOutput b = bound(ps, x, bound.zero_state(5, DType::F64));
+        EXPECT_EQ(values(a.output), values(b.output)) << "step " << step << " t " << t;
+        EXPECT_EQ(values(a.state[1].leaf()), values(b.state[1].leaf())) << "step " << step << " t " << t;
+      }
+      EXPECT_EQ(bound.calls_this_step(), variational ? 0u : 3u);
+      EXPECT_EQ(unbound.counter(), bound.counter());
+      if (variational) {
+        bound.start_sequence();
+        unbound.start_sequence();
+      }
+    }
+  }
+}
+
+// A bound wrapper draws from the counter the device holds, not from its host counter: what makes a
+// replayed graph draw the next step's masks.
+TEST(Dropout, BoundCounterIsReadFromTheTensor) {
+  DropoutOptions o;
+  o.output_keep_prob = 0.5;
+  o.seed = 4;
+  DropoutWrapper ref(std::make_shared<IdentityCell>(16), o), bound(std::make_shared<IdentityCell>(16), o);
+  ag::ParamStore ps(1, DType::F64);
+  Var x(Tensor::full({4, 16}, DType::F64, 1.0));
+  ref.set_counter(7);
+  auto m7 = values(ref(ps, x, ref.zero_state(4, DType::F64)).output);
+  auto m8 = values(ref(ps, x, ref.zero_state(4, DType::F64)).output);
+  Tensor base = Tensor::from_vector<std::int64_t>({1}, {7});
+  bound.bind_step_counter(base);
+  bound.set_counter(1000);  // host counter elsewhere: only the offset since begin_step counts
+  bound.begin_step();
+  EXPECT_EQ(values(bound(ps, x, bound.zero_state(4, DType::F64)).output), m7);
+  EXPECT_EQ(values(bound(ps, x, bound.zero_state(4, DType::F64)).output), m8);
+  EXPECT_EQ(bound.calls_this_step(), 2u);
+  EXPECT_EQ(bound.counter(), 1002u);
+}
+
+TEST(Dropout, CounterCanMoveBackAfterTheOwnBaseExists) {
+  DropoutOptions o;
+  o.input_keep_prob = 0.5;
+  o.seed = 13;
+  DropoutWrapper cell(std::make_shared<IdentityCell>(8), o);
+  ag::ParamStore ps(1, DType::F64);
+  Var x(Tensor::full({4, 8}, DType::F64, 1.0));
+  cell.set_counter(5);
+  auto m5 = values(cell(ps, x, cell.zero_state(4, DType::F64)).output);
+  cell.set_counter(2);  // offset 2 − 5 wraps modulo 2^64 and lands on counter 2
+  auto m2 = values(cell(ps, x, cell.zero_state(4, DType::F64)).output);
+  DropoutWrapper fresh(std::make_shared<IdentityCell>(8), o);
+  fresh.set_counter(2);
+  EXPECT_EQ(m2, values(fresh(ps, x, fresh.zero_state(4, DType::F64)).output));
+  cell.set_counter(5);
+  EXPECT_EQ(m5, values(cell(ps, x, cell.zero_state(4, DType::F64)).output));
+}
+
+TEST(Dropout, BoundCounterMisuseThrows) {
+  DropoutOptions o;
+  o.output_keep_prob = 0.5;
+  DropoutWrapper cell(std::make_shared<IdentityCell>(4), o);
+  EXPECT_THROW(cell.bind_step_counter(Tensor::zeros({1}, DType::I32)), Error);
+  EXPECT_THROW(cell.bind_step_counter(Tensor::zeros({2}, DType::I64)), Error);
+  cell.bind_step_counter(Tensor::zeros({1}, DType::I64));
+  ag::ParamStore ps(1, DType::F64);
+  Var x(Tensor::full({2, 4}, DType::F64, 1.0));
+  EXPECT_THROW(cell(ps, x, cell.zero_state(2, DType::F64)), Error) << "bound, but no begin_step()";
+  cell.begin_step();
+  EXPECT_NO_THROW(cell(ps, x, cell.zero_state(2, DType::F64)));
+  cell.bind_step_counter(Tensor());
+  EXPECT_FALSE(cell.step_counter_bound());
+  EXPECT_NO_THROW(cell(ps, x, cell.zero_state(2, DType::F64))) << "unbound again";
+}
+
 }  // namespace
 }  // namespace s2s::nn
