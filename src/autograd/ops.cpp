@@ -3,6 +3,7 @@
 
 #include <numeric>
 
+#include "s2s/kernels/fill.h"
 #include "s2s/kernels/tensor_ops.h"
 
 namespace s2s::ag {
@@ -114,8 +115,10 @@ Var scale(const Var& x, double alpha) {
 }
 
 Var add_scalar(const Var& x, double c) {
-  // A row of c as wide as the last axis (1 for a scalar: shape().back() of a rank-0 shape is UB).
-  Tensor cst = Tensor::full({x.ndim() == 0 ? 1 : x.shape().back()}, x.dtype(), c).to(x.device());
+  // A row of c as wide as the last axis (1 for a scalar: shape().back() of a rank-0 shape is UB),
+  // filled where x lives (no upload inside a step).
+  Tensor cst = new_like(x.value(), {x.ndim() == 0 ? 1 : x.shape().back()});
+  kern::fill(cst, c);
   Var y(new_like(x.value(), x.shape()));
   kern::add_row_vector(y.mutable_value(), x.value(), cst);
   if (needs_record({&x})) {
@@ -295,7 +298,9 @@ Var sum(const Var& x) {
 
 Var row_sum(const Var& x) {
   S2S_CHECK(x.ndim() == 2, "row_sum: needs [R, C], got ", shape_str(x.shape()));
-  Var ones = constant(Tensor::full({x.dim(1), 1}, x.dtype(), 1.0).to(x.device()));
+  Tensor ones_value = new_like(x.value(), {x.dim(1), 1});
+  kern::fill(ones_value, 1.0);
+  Var ones = constant(ones_value);
   return reshape(matmul(x, ones), {x.dim(0)});
 }
 

@@ -3,6 +3,8 @@
 
 #include <unordered_map>
 
+#include "s2s/kernels/fill.h"
+
 namespace s2s::ag {
 
 namespace {
@@ -74,8 +76,7 @@ void Tape::backward(const Var& root, const GradReadyFn& on_ready) {
   S2S_CHECK(root.value().numel() == 1, "backward(root) needs a one-element root, got shape ",
             shape_str(root.shape()));
   Var r = root;
-  Tensor seed = Tensor::full(root.shape(), root.dtype(), 1.0);
-  r.grad().copy_from(seed.to(root.device()));
+  kern::fill(r.grad(), 1.0);  // the seed dL/dL = 1, written on the root's device (no upload)
   backward(on_ready);
 }
 

@@ -5,23 +5,25 @@
 
 #include "s2s/autograd/ops.h"
 #include "s2s/autograd/param_store.h"
+#include "s2s/kernels/fill.h"
 
 namespace s2s::nn::detail {
+
+// A constant of shape `shape` filled with `value`, on `device` (filled there: no upload).
+inline ag::Var filled(const Shape& shape, DType dtype, Device device, double value) {
+  Tensor t = Tensor::empty(shape, dtype, device);
+  kern::fill(t, value);
+  return ag::constant(t);
+}
 
 // v [C] -> [R, C] with every row equal to v (differentiable; a [R,1]@[1,C] product, so it runs on
 // every backend).
 inline ag::Var broadcast_rows(const ag::Var& v, std::int64_t rows) {
-  ag::Var ones = ag::constant(Tensor::full({rows, 1}, v.dtype(), 1.0).to(v.device()));
-  return ag::matmul(ones, ag::reshape(v, {1, v.dim(0)}));
+  return ag::matmul(filled({rows, 1}, v.dtype(), v.device(), 1.0), ag::reshape(v, {1, v.dim(0)}));
 }
 
 // 1 − x.
 inline ag::Var one_minus(const ag::Var& x) { return ag::add_scalar(ag::scale(x, -1.0), 1.0); }
-
-// A constant of shape `shape` filled with `value`, on `device`.
-inline ag::Var filled(const Shape& shape, DType dtype, Device device, double value) {
-  return ag::constant(Tensor::full(shape, dtype, value).to(device));
-}
 
 // RAII: turns reuse on for the rest of the enclosing scope once engaged (TF's
 // get_variable_scope().reuse_variables()).
