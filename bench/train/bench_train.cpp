@@ -8,6 +8,10 @@
 //   s2s_bench_train --preset tiny,small --steps 20
 //   s2s_bench_train --preset translate --bucket 0 --steps 3 --warmup 1
 //   s2s_bench_train --device cuda --preset translate --batch 128
+//   s2s_bench_train --device cuda --preset translate --precision bf16   (tf32; --tf32 = --precision tf32)
+// --precision sets kern::set_matmul_precision for every float32 GEMM of the run, the in-process
+// floor's included (bf16: bfloat16 operands, float32 accumulation; on the CPU too, where tf32 is
+// float32).
 // CPU threads: OpenBLAS's (OPENBLAS_NUM_THREADS); the rest of the step is single-threaded.
 #include <sys/resource.h>
 
@@ -42,7 +46,8 @@ struct Options {
   int steps = 20;
   int warmup = 3;
   std::string device = "cpu";
-  bool tf32 = false;
+  std::string precision = "float32";  // float32 | tf32 | bf16 (kernels/gemm.h)
+  bool tf32 = false;                    // --tf32: alias of --precision tf32
   bool floor = true;
   std::uint64_t seed = 1;
 };
@@ -83,10 +88,11 @@ void print_row(const Row& r) {
               r.gemm_rate, r.floor_ms, ratio, r.peak_mib);
   std::printf("RESULT impl=s2s device=%s preset=%s bucket=%s batch=%lld steps=%d ms_step=%.4f ms_min=%.4f "
               "tgt_tok_s=%.1f all_tok_s=%.1f gflop_step=%.4f gemm_gflop_s=%.2f floor_ms=%.4f ratio=%.3f "
-              "peak_mib=%.1f loss=%.4f tape_ops=%zu\n",
+              "peak_mib=%.1f loss=%.4f tape_ops=%zu precision=%s\n",
               r.device.c_str(), r.preset.c_str(), r.bucket.c_str(), static_cast<long long>(r.batch), r.steps,
               r.ms_median, r.ms_min, r.tgt_tokens / s, (r.tgt_tokens + r.src_tokens) / s, r.tally_gflop,
-              r.gemm_rate, r.floor_ms, ratio, r.peak_mib, r.loss, r.tape_ops);
+              r.gemm_rate, r.floor_ms, ratio, r.peak_mib, r.loss, r.tape_ops,
+              std::string(kern::to_string(kern::matmul_precision())).c_str());
   std::fflush(stdout);
 }
 
@@ -138,8 +144,8 @@ int run(const Options& o) {
       return 2;
     }
     cuda::initialize(0);
-    if (o.tf32) cuda::set_gemm_tf32(true);
   }
+  kern::set_matmul_precision(kern::parse_matmul_precision(o.precision));
   std::vector<bench::BenchPreset> presets;
   if (!o.config.empty()) presets.push_back(bench::preset_from_config(o.config, o.overrides));
   else
@@ -149,8 +155,8 @@ int run(const Options& o) {
   const std::time_t now = std::time(nullptr);
   std::strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", std::localtime(&now));
   const char* threads = std::getenv("OPENBLAS_NUM_THREADS");
-  std::printf("# s2s_bench_train %s, device %s%s, OPENBLAS_NUM_THREADS=%s, %d warm-up + %d timed steps\n", date,
-              o.device.c_str(), o.tf32 ? " (TF32 GEMMs)" : "", threads ? threads : "(unset)", o.warmup, o.steps);
+  std::printf("# s2s_bench_train %s, device %s, %s GEMMs, OPENBLAS_NUM_THREADS=%s, %d warm-up + %d timed steps\n",
+              date, o.device.c_str(), o.precision.c_str(), threads ? threads : "(unset)", o.warmup, o.steps);
   std::printf("# tokens per step: every pair fills its bucket (target B*(O-1) = sum of weights, source B*(I-1))\n");
   std::printf("| preset | bucket | batch | device | ms/step median | target tok/s | src+tgt tok/s | "
               "GFLOP/step model / GEMM tally | GEMM GFLOP/s measured | floor ms | measured/floor | peak MiB |\n");
@@ -189,10 +195,22 @@ int main(int argc, char** argv) {
   app.add_option("--steps", o.steps, "Timed steps per bucket")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--warmup", o.warmup, "Untimed steps per bucket first")->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--device", o.device, "cpu or cuda")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
-  app.add_flag("--tf32", o.tf32, "CUDA: TF32 tensor-core GEMMs (default FP32)");
+  app.add_option("--precision", o.precision,
+                 "float32 GEMMs: float32, tf32 (CUDA tensor cores; float32 on the CPU) or bf16 (bfloat16 operands, "
+                 "float32 accumulation)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"float32", "tf32", "bf16"}));
+  app.add_flag("--tf32", o.tf32, "Same as --precision tf32");
   app.add_flag("!--no-floor", o.floor, "Skip the in-process GEMM timing (no floor column)");
   app.add_option("--seed", o.seed, "Seed of the parameters and batches")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  if (o.tf32) {
+    if (o.precision != "float32" && o.precision != "tf32") {
+      std::fprintf(stderr, "s2s_bench_train: --tf32 contradicts --precision %s\n", o.precision.c_str());
+      return 2;
+    }
+    o.precision = "tf32";
+  }
   try {
     return run(o);
   } catch (const s2s::Error& e) {
