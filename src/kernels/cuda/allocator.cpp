@@ -120,6 +120,7 @@ CudaCachingAllocator::~CudaCachingAllocator() {
   }
   std::lock_guard lock(deferred_mutex_);
   for (void* p : deferred_frees_) cudaFree(p);  // no check: nothing useful to do in a destructor
+  deferred_frees_.clear();  // pool_'s destructor (after this body) frees through raw_free()
 }
 
 // cudaFree synchronises the device, which a capture in progress does not allow: a block given
