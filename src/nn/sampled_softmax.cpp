@@ -13,7 +13,7 @@ namespace {
 // Expected counts in the logits' dtype (a host tensor from the sampler is converted on the host;
 // the kernels take log Q on the logits' device).
 Tensor counts_as(const Tensor& q, DType dtype) {
-  if (q.dtype() == dtype) return q;
+  if (q.dtype() == dtype) return q;  // on any device: the kernels move nothing then
   return q.to(Device::CPU).to_dtype(dtype);
 }
 
@@ -90,19 +90,23 @@ Var sampled_softmax_loss(const Var& weights, const Var& biases, const Tensor& la
             B, ", ", nt, "], got ", dtype_name(labels.dtype()), " ", shape_str(labels.shape()));
   S2S_CHECK(options.num_classes == V, "sampled_softmax_loss: num_classes ", options.num_classes, " but weights have ",
             V, " rows");
-  const Tensor host_labels = labels.to(Device::CPU).reshape({B, nt});
-  for (std::int32_t l : host_labels.to_vector<std::int32_t>())
-    S2S_CHECK(l >= 0 && l < V, "sampled_softmax_loss: label ", l, " is outside [0, ", V, ")");
+  // Labels on the host are checked here (TF's message); labels already on a device are not read
+  // back (a step must not wait for the GPU): the device gathers report an id outside [0, V).
+  const bool labels_on_host = labels.device() == Device::CPU;
+  if (labels_on_host)
+    for (std::int32_t l : labels.to_vector<std::int32_t>())
+      S2S_CHECK(l >= 0 && l < V, "sampled_softmax_loss: label ", l, " is outside [0, ", V, ")");
 
   SampledValues sv;
   if (options.sampled_values) {
     sv = *options.sampled_values;
   } else {
     S2S_CHECK(options.rng != nullptr, "sampled_softmax_loss: needs sampled_values or an rng to draw them");
+    const Tensor host_labels = labels_on_host ? labels.reshape({B, nt}) : labels.to(Device::CPU).reshape({B, nt});
     sv = LogUniformSampler(V).sample_with_counts(host_labels, options.num_sampled, /*unique=*/true, *options.rng,
                                                   inputs.dtype());
   }
-  const Tensor sampled = sv.sampled_candidates.to(Device::CPU);
+  const Tensor& sampled = sv.sampled_candidates;
   const std::int64_t S = sampled.numel();
   S2S_CHECK(sampled.dtype() == DType::I32 && sv.true_expected_count.numel() == B * nt &&
                 sv.sampled_expected_count.numel() == S,

@@ -66,7 +66,40 @@ Seq2SeqModel::Seq2SeqModel(const ModelConfig& config, std::int64_t source_vocab,
   }
 }
 
-ForwardResult Seq2SeqModel::forward(const Seq2SeqBatch& batch, ForwardMode mode) {
+void StepFeed::copy_from(const StepFeed& src, Device device) {
+  auto put = [device](Tensor& dst, const Tensor& from) {
+    if (!from.defined()) {
+      dst = Tensor();
+      return;
+    }
+    if (!dst.defined() || dst.shape() != from.shape() || dst.dtype() != from.dtype() || dst.device() != device)
+      dst = Tensor::empty(from.shape(), from.dtype(), device);
+    dst.copy_from(from);
+  };
+  batch.bucket = src.batch.bucket;
+  put(batch.encoder_inputs, src.batch.encoder_inputs);
+  put(batch.decoder_inputs, src.batch.decoder_inputs);
+  put(batch.targets, src.batch.targets);
+  put(batch.weights, src.batch.weights);
+  put(sampled_ids, src.sampled_ids);
+  put(true_counts, src.true_counts);
+  put(sampled_counts, src.sampled_counts);
+  put(dropout_base, src.dropout_base);
+}
+
+namespace {
+
+bool uses_training_loss(ForwardMode mode) { return mode == ForwardMode::Train || mode == ForwardMode::EvalSampled; }
+
+// Row t of a [O, n] host tensor, written from a 1-D tensor of n elements (same dtype).
+void set_row(Tensor& rows, std::int64_t t, const Tensor& row) {
+  Tensor dst = rows[t];
+  dst.copy_from(row.reshape(dst.shape()));
+}
+
+}  // namespace
+
+StepFeed Seq2SeqModel::make_feed(const Seq2SeqBatch& batch, ForwardMode mode) {
   S2S_CHECK(batch.bucket < buckets_.size(), "bucket ", batch.bucket, " of ", buckets_.size());
   const auto [enc_len, dec_len] = buckets_[batch.bucket];
   // translate's step(): "Encoder/Decoder/Weights length must be equal to the one in bucket".
@@ -76,10 +109,59 @@ ForwardResult Seq2SeqModel::forward(const Seq2SeqBatch& batch, ForwardMode mode)
             batch.decoder_inputs.dim(0), " != ", dec_len);
   S2S_CHECK(batch.weights.dim(0) == dec_len, "Weights length must be equal to the one in bucket, ",
             batch.weights.dim(0), " != ", dec_len);
-  for (auto& d : impl_->dropouts) d->set_enabled(mode == ForwardMode::Train);
+  StepFeed feed;
+  feed.batch = batch;
+  feed.batch.encoder_inputs = batch.encoder_inputs.to(Device::CPU);
+  feed.batch.decoder_inputs = batch.decoder_inputs.to(Device::CPU);
+  feed.batch.targets = batch.targets.to(Device::CPU);
+  feed.batch.weights = batch.weights.to(Device::CPU).to_dtype(config_.dtype);
+  if (sampled_ && uses_training_loss(mode)) {
+    // The draws the loss function would make, one per decoder step and in the same order, so the
+    // sampler stream (checkpointed) advances exactly as in translate's graph.
+    const std::int64_t B = batch.batch_size(), S = config_.num_samples;
+    feed.sampled_ids = Tensor::empty({dec_len, S}, DType::I32);
+    feed.true_counts = Tensor::empty({dec_len, B}, config_.dtype);
+    feed.sampled_counts = Tensor::empty({dec_len, S}, config_.dtype);
+    const nn::LogUniformSampler sampler(target_vocab_);
+    for (std::int64_t t = 0; t < dec_len; ++t) {
+      const Tensor labels = feed.batch.targets[t].reshape({B, 1});
+      const nn::SampledValues v = sampler.sample_with_counts(labels, S, /*unique=*/true, sampler_rng_, config_.dtype);
+      set_row(feed.sampled_ids, t, v.sampled_candidates);
+      set_row(feed.true_counts, t, v.true_expected_count);
+      set_row(feed.sampled_counts, t, v.sampled_expected_count);
+    }
+  }
+  feed.dropout_base = Tensor::from_vector<std::int64_t>({1}, {static_cast<std::int64_t>(dropout_counter())});
+  return feed;
+}
 
+ForwardResult Seq2SeqModel::forward(const Seq2SeqBatch& batch, ForwardMode mode) {
+  const StepFeed host = make_feed(batch, mode);
+  if (config_.device == Device::CPU) return forward_feed(host, mode);
+  StepFeed on_device;
+  on_device.copy_from(host, config_.device);
+  return forward_feed(on_device, mode);
+}
+
+ForwardResult Seq2SeqModel::forward_feed(const StepFeed& feed, ForwardMode mode) {
+  const Seq2SeqBatch& batch = feed.batch;
+  S2S_CHECK(batch.bucket < buckets_.size(), "bucket ", batch.bucket, " of ", buckets_.size());
+  const auto [enc_len, dec_len] = buckets_[batch.bucket];
+  S2S_CHECK(batch.encoder_inputs.dim(0) == enc_len && batch.decoder_inputs.dim(0) == dec_len &&
+                batch.targets.dim(0) == dec_len && batch.weights.dim(0) == dec_len,
+            "forward_feed: the feed does not match bucket ", batch.bucket, " (make it with make_feed)");
   const Device device = config_.device;
-  nn::Ids enc, dec;
+  const bool dropout_on = mode == ForwardMode::Train;
+  const std::uint64_t dropout_before = dropout_counter();
+  for (auto& d : impl_->dropouts) {
+    d->set_enabled(dropout_on);
+    // Masks read the step's counter from the feed (device memory), so a replayed graph draws the
+    // next step's masks without host code.
+    if (feed.dropout_base.defined() && feed.dropout_base.device() == device) d->bind_step_counter(feed.dropout_base);
+    d->begin_step();
+  }
+
+  nn::Ids enc, dec;  // views (no copies when the feed is on the model's device)
   for (std::int64_t t = 0; t < enc_len; ++t) enc.push_back(batch.encoder_inputs[t].to(device));
   for (std::int64_t t = 0; t < dec_len; ++t) dec.push_back(batch.decoder_inputs[t].to(device));
 
@@ -113,13 +195,23 @@ ForwardResult Seq2SeqModel::forward(const Seq2SeqBatch& batch, ForwardMode mode)
   std::vector<ag::Var> weights;
   for (std::int64_t t = 0; t < dec_len; ++t) {
     targets.push_back(batch.targets[t].to(device));
-    weights.push_back(ag::constant(batch.weights[t].to_dtype(config_.dtype).to(device)));
+    weights.push_back(ag::constant(batch.weights[t].to(device)));
   }
   nn::SequenceLossOptions loss_options;
-  const bool training_loss = mode == ForwardMode::Train || mode == ForwardMode::EvalSampled;
+  const bool training_loss = uses_training_loss(mode);
   if (sampled_ && training_loss) {
+    S2S_CHECK(feed.sampled_ids.defined() && feed.sampled_ids.dim(0) == dec_len,
+              "forward_feed: a sampled-softmax loss needs the feed's sampled candidates (make_feed in a training mode)");
+    // The loss function is called once per decoder step, in order: hand it that step's draws.
+    auto next = std::make_shared<std::int64_t>(0);
+    const std::int64_t B = batch.batch_size();
+    nn::SampledValuesSource source = [feed, next, B, dec_len](const Tensor&) {
+      const std::int64_t t = (*next)++;
+      S2S_CHECK(t < dec_len, "forward_feed: more sampled-softmax calls than decoder steps (", dec_len, ")");
+      return nn::SampledValues{feed.sampled_ids[t], feed.true_counts[t].reshape({B, 1}), feed.sampled_counts[t]};
+    };
     loss_options.softmax_loss_function = nn::make_sampled_softmax_loss(
-        impl_->proj_w, impl_->proj_b, config_.num_samples, target_vocab_, &sampler_rng_);
+        impl_->proj_w, impl_->proj_b, config_.num_samples, target_vocab_, &sampler_rng_, source);
   }
   std::vector<ag::Var> logits = out.outputs;
   if (sampled_ && !training_loss) {
@@ -133,7 +225,15 @@ ForwardResult Seq2SeqModel::forward(const Seq2SeqBatch& batch, ForwardMode mode)
   if (mode != ForwardMode::Decode)
     result.loss = nn::sequence_loss(training_loss ? out.outputs : logits, targets, weights, loss_options);
   if (mode == ForwardMode::Decode || mode == ForwardMode::EvalFull) result.logits = std::move(logits);
+  dropout_calls_[{batch.bucket, static_cast<int>(mode)}] = dropout_counter() - dropout_before;
   return result;
+}
+
+void Seq2SeqModel::replayed_forward(std::size_t bucket, ForwardMode mode) {
+  const auto it = dropout_calls_.find({bucket, static_cast<int>(mode)});
+  S2S_CHECK(it != dropout_calls_.end(), "replayed_forward: bucket ", bucket,
+            " was never run in this mode (a graph is captured from a forward that ran)");
+  set_dropout_counter(dropout_counter() + it->second);
 }
 
 void Seq2SeqModel::create_variables() {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "s2s/autograd/var.h"
+#include "s2s/kernels/clip.h"
 #include "s2s/kernels/tensor_ops.h"
 #include "s2s/data/prefetch.h"
 #include "s2s/data/sampler.h"
@@ -25,6 +26,7 @@
 #include "s2s/train/seq2seq_model.h"
 #include "s2s/train/nan_guard.h"
 #include "s2s/train/signals.h"
+#include "s2s/train/step_runner.h"
 #include "s2s/train/training_log.h"
 
 namespace s2s::train {
@@ -33,6 +35,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 enum AuxSlot { kAuxLoss, kAuxTokens, kAuxCheckpoint, kAuxTerm, kAuxInt, kAuxSize };
+// A row of the step history: the reduced aux, then the global gradient norm².
+constexpr std::int64_t kHistNormSq = kAuxSize;
+constexpr std::int64_t kHistCols = kAuxSize + 1;
 
 // nan_policy skip: this many non-finite steps in a row means the run is not recovering (e.g. an
 // update overflowed the parameters, so every later step is non-finite and global_step would never
@@ -78,10 +83,16 @@ struct Session {
   std::unique_ptr<CheckpointManager> checkpoints;
   std::unique_ptr<data::Prefetcher> prefetcher;
   std::unique_ptr<dist::GradientReducer> reducer;
-  // float64 [kAuxSize], all-reduced (averaged) together with the gradients, so the step's
-  // bookkeeping costs no extra collective: every rank sees the global loss and token count, and a
-  // signal on any rank (> 0 after averaging) stops every rank at the same step.
+  // [kAuxSize] on the model's device and in its dtype, all-reduced (averaged) together with the
+  // gradients, so the step's bookkeeping costs no extra collective: every rank sees the global
+  // loss and token count, and a signal on any rank (> 0 after averaging) stops every rank at the
+  // same step.
   Tensor aux;
+  // [sync_every, kHistCols] on the device: one row per step since the last sync point. The host
+  // reads the rows only at a sync point (one copy), so the steps in between never wait for the GPU.
+  Tensor history;
+  std::int64_t sync_every = 1;
+  std::unique_ptr<StepRunner> runner;
   LoopState loop;
 };
 
@@ -106,7 +117,12 @@ void build(Session& s) {
   s.schedule = make_lr_schedule(cfg.optim);
   s.checkpoints = std::make_unique<CheckpointManager>(cfg.train.train_dir, cfg.train.keep_checkpoints,
                                                       [](const std::string& w) { dist::log_all("warning: " + w); });
-  s.aux = Tensor::zeros({kAuxSize}, DType::F64, Device::CPU);
+  s.aux = Tensor::zeros({kAuxSize}, cfg.model.dtype, cfg.model.device);
+  s.sync_every = cfg.train.effective_sync_every(cfg.model.device);
+  s.history = Tensor::zeros({s.sync_every, kHistCols}, cfg.model.dtype, cfg.model.device);
+  StepRunner::Options so;
+  so.cuda_graphs = cfg.train.cuda_graphs;
+  s.runner = std::make_unique<StepRunner>(*s.model, so, [](const std::string& w) { dist::log_all("warning: " + w); });
   dist::ReducerOptions ro;
   ro.bucket_bytes = static_cast<std::size_t>(cfg.dist.bucket_bytes);
   if (!cfg.is_explicit("dist.bucket_bytes")) {
@@ -216,55 +232,115 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
   // rank 0 only, so the path cannot decide a collective).
   bool saved_this_run = false;
   std::int64_t consecutive_skips = 0;  // identical on every rank (decided on reduced values)
+  const double max_norm = cfg.optim.max_gradient_norm;
+  const DType dtype = cfg.model.dtype;
+
+  // Steps run since the last sync point, waiting for their history rows to be read.
+  struct Pending {
+    std::int64_t step;  // global_step this step reaches when it is applied
+    int bucket;
+    double learning_rate;
+    dist::ReduceStats reduce;
+  };
+  std::vector<Pending> pending;
+  auto window_start = Clock::now();
+  struct SyncResult {
+    bool apply_last = true;  // the newest step's update may be applied (nan_policy)
+    bool checkpoint = false, term = false, interrupt = false;
+  };
+  // A sync point: wait for the device (with the collective deadline), read the history rows in one
+  // copy, then account, check and log every pending step in order. Only the newest step can still
+  // be skipped (nan_policy skip syncs every step); nan_policy stop throws naming the first bad step.
+  auto sync_point = [&]() {
+    SyncResult out;
+    s.reducer->synchronize();
+    const std::int64_t n = static_cast<std::int64_t>(pending.size());
+    const Tensor rows = s.history.rows(0, n).to(Device::CPU).to_dtype(DType::F64);
+    const double* h = rows.data<double>();
+    const auto now = Clock::now();
+    const double per_step = std::chrono::duration<double>(now - window_start).count() / double(n);
+    window_start = now;
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double* row = h + i * kHistCols;
+      const Pending& p = pending[static_cast<std::size_t>(i)];
+      const bool newest = i + 1 == n;
+      StepReport report;
+      report.loss = row[kAuxLoss];  // mean of the ranks' losses: the global batch's
+      report.tokens = std::round(row[kAuxTokens] * world_size);  // target tokens of the global batch
+      report.grad_norm = std::sqrt(row[kHistNormSq]);
+      report.bucket = p.bucket;
+      report.learning_rate = p.learning_rate;
+      report.reduce = p.reduce;
+      report.step_seconds = per_step;
+      out.checkpoint = out.checkpoint || row[kAuxCheckpoint] > 0;
+      out.term = out.term || row[kAuxTerm] > 0;
+      out.interrupt = out.interrupt || row[kAuxInt] > 0;
+      // The parameters' gradients are those of the newest step: name one only for that step.
+      const bool ok = nan_guard.check(p.step, p.bucket, report.loss, report.grad_norm,
+                                      newest ? std::span<const ParamRef>(s.refs) : std::span<const ParamRef>());
+      if (ok) {
+        s.loop.add(report.loss, report.tokens);
+        consecutive_skips = 0;
+        report.step = p.step;
+      } else {
+        S2S_CHECK(newest, "internal: a deferred step was found non-finite under nan_policy skip");
+        out.apply_last = false;
+        report.skipped = true;
+        report.step = p.step - 1;
+        s.loop.skipped_steps = nan_guard.skipped();
+        if (++consecutive_skips >= kMaxConsecutiveSkips)
+          fail_not_recovering(s.params, s.loop.global_step, nan_guard.last_reason());
+      }
+      s.loop.step_seconds += report.step_seconds;
+      log.step(report);
+    }
+    pending.clear();
+    return out;
+  };
+
   while (cfg_t.max_steps == 0 || s.loop.global_step < cfg_t.max_steps) {
-    const auto t0 = Clock::now();
     const data::Batch batch = s.prefetcher->next();
-    const Seq2SeqBatch mb = Seq2SeqBatch::from(batch);
-    ag::Tape tape;
-    ForwardResult fwd;
-    {
-      ag::TapeScope recording(&tape);
-      fwd = s.model->forward(mb, ForwardMode::Train);
-    }
-    s.model->params().zero_grads();
-    tape.backward(fwd.loss, [&](const ag::Var& p) { s.reducer->ready(p.grad()); });
-    tape.clear();
+    const StepFeed feed = s.model->make_feed(Seq2SeqBatch::from(batch), ForwardMode::Train);
+    const StepRunner::Result ran =
+        s.runner->run(feed, [&](const ag::Var& p) { s.reducer->ready(p.grad()); });
+    if (!ran.gradients_reported)  // a graph step: hand every gradient over now, last layer first
+      for (auto g = s.grads.rbegin(); g != s.grads.rend(); ++g) s.reducer->ready(*g);
 
+    // The step's bookkeeping rides along with the gradients: the loss (device to device) and this
+    // rank's token count and signal flags (one small asynchronous upload).
     const SignalRequest local = poll_signals();
-    double* aux = s.aux.data<double>();
-    aux[kAuxLoss] = fwd.loss.value().item();
-    aux[kAuxTokens] = kern::sum(batch.weights);
-    aux[kAuxCheckpoint] = local.checkpoint ? 1.0 : 0.0;
-    aux[kAuxTerm] = local.exit && local.signal != 2 ? 1.0 : 0.0;
-    aux[kAuxInt] = local.exit && local.signal == 2 ? 1.0 : 0.0;
+    const std::vector<double> flags = {kern::sum(batch.weights), local.checkpoint ? 1.0 : 0.0,
+                                       local.exit && local.signal != 2 ? 1.0 : 0.0,
+                                       local.exit && local.signal == 2 ? 1.0 : 0.0};
+    s.aux.rows(kAuxLoss, kAuxLoss + 1).copy_from(ran.loss.reshape({1}));
+    s.aux.rows(kAuxTokens, kAuxSize).copy_from(Tensor::from_vector<double>({kAuxSize - 1}, flags).to_dtype(dtype));
     s.reducer->ready(s.aux);
-    StepReport report;
-    report.reduce = s.reducer->finish();
-    report.loss = aux[kAuxLoss];                       // mean of the ranks' losses: the global batch's
-    report.tokens = aux[kAuxTokens] * world_size;      // target tokens of the global batch
-    report.bucket = batch.bucket;
-    report.grad_norm = global_norm(s.grads);
-    report.learning_rate = s.schedule->learning_rate(s.loop.global_step);
+    const dist::ReduceStats reduce = s.reducer->finish();
 
-    if (nan_guard.check(s.loop.global_step + 1, batch.bucket, report.loss, report.grad_norm, s.refs)) {
-      if (cfg.optim.max_gradient_norm > 0) scale_to_global_norm(s.grads, report.grad_norm, cfg.optim.max_gradient_norm);
-      s.optimizer->step(s.refs, report.learning_rate);
+    Tensor row = s.history[static_cast<std::int64_t>(pending.size())];
+    row.rows(0, kAuxSize).copy_from(s.aux);
+    Tensor norm_sq = row.rows(kHistNormSq, kHistNormSq + 1);
+    kern::global_sum_squares(norm_sq, s.grads);  // on the device: no host read
+    const std::int64_t next_step = s.loop.global_step + 1;
+    const double learning_rate = s.schedule->learning_rate(s.loop.global_step);
+    pending.push_back({next_step, batch.bucket, learning_rate, reduce});
+
+    const bool sync = static_cast<std::int64_t>(pending.size()) >= s.sync_every ||
+                      next_step % cfg_t.steps_per_checkpoint == 0 ||
+                      (cfg_t.log_every > 0 && next_step % cfg_t.log_every == 0) ||
+                      (cfg_t.max_steps > 0 && next_step >= cfg_t.max_steps);
+    SyncResult synced;
+    if (sync) synced = sync_point();
+    if (synced.apply_last) {
+      if (max_norm > 0)
+        for (Tensor& g : s.grads) kern::scale_by_global_norm(g, norm_sq, max_norm);
+      s.optimizer->step(s.refs, learning_rate);
       ++s.loop.global_step;
-      s.loop.add(report.loss, report.tokens);
-      consecutive_skips = 0;
-    } else {
-      report.skipped = true;
-      s.loop.skipped_steps = nan_guard.skipped();
-      if (++consecutive_skips >= kMaxConsecutiveSkips)
-        fail_not_recovering(s.params, s.loop.global_step, nan_guard.last_reason());
     }
-    report.step = s.loop.global_step;
-    report.step_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    s.loop.step_seconds += report.step_seconds;
-    log.step(report);
+    if (!sync) continue;
 
     bool saved = false;
-    if (!report.skipped && s.loop.global_step % cfg_t.steps_per_checkpoint == 0) {
+    if (synced.apply_last && s.loop.global_step % cfg_t.steps_per_checkpoint == 0) {
       // translate.py: print, decay on plateau, save, reset the window, evaluate on dev.
       const double loss_avg = s.loop.window_loss();
       const double step_time = s.loop.window_steps ? s.loop.step_seconds / double(s.loop.window_steps) : 0.0;
@@ -283,15 +359,15 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
                                                        cfg.data.seed ^ std::uint64_t(s.loop.global_step), world),
                        s.loop.global_step);
     }
-    const bool exit_requested = aux[kAuxTerm] > 0 || aux[kAuxInt] > 0;
-    if ((aux[kAuxCheckpoint] > 0 || exit_requested) && !saved) {
+    const bool exit_requested = synced.term || synced.interrupt;
+    if ((synced.checkpoint || exit_requested) && !saved) {
       result.last_checkpoint = save(s);
       saved_this_run = true;
       log.saved(result.last_checkpoint, s.loop.global_step);
     }
     if (exit_requested) {
       result.stopped_by_signal = true;
-      result.exit_code = aux[kAuxInt] > 0 ? 130 : 143;
+      result.exit_code = synced.interrupt ? 130 : 143;
       log.message(fmt::format("stopping on a signal after step {} (exit code {})", s.loop.global_step, result.exit_code));
       break;
     }
@@ -304,6 +380,11 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
   result.global_step = s.loop.global_step;
   result.skipped_steps = nan_guard.skipped();
   if (s.loop.window_steps > 0) result.last_loss = s.loop.window_loss();
+  if (s.runner->graphs_active()) {
+    const auto g = s.runner->graph_totals();
+    log.message(fmt::format("cuda graphs: {} captured, {} replays, {} eager steps, {} failed captures", g.captures,
+                            g.replays, g.eager, g.failures));
+  }
   log.finish(s.reducer->totals());
   return result;
 }

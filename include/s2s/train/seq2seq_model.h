@@ -9,6 +9,7 @@
 // forward of the smallest bucket off the tape so that every parameter exists, in a fixed order,
 // before a checkpoint is loaded or rank 0's values are broadcast.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -39,6 +40,22 @@ enum class ForwardMode {
   Decode,       // feed_previous (greedy, in-graph argmax), outputs projected to logits
 };
 
+// Everything one forward reads besides the parameters, built on the host by make_feed() (which
+// draws the step's random values) and then moved to the model's device in one go. A forward from
+// a feed does no host read, no upload and no random draw, which is what lets the trainer capture
+// it into a CUDA graph and replay it with the next step's feed copied into the same buffers.
+struct StepFeed {
+  Seq2SeqBatch batch;     // weights already in the model's dtype
+  // Sampled softmax (empty otherwise): translate draws S candidates per decoder step, in order.
+  Tensor sampled_ids;     // int32 [O, S]
+  Tensor true_counts;     // dtype [O, B]: expected count of each target (spec §7)
+  Tensor sampled_counts;  // dtype [O, S]
+  Tensor dropout_base;    // int64 [1]: the dropout call counter at the start of the step
+  // Copies every tensor of `src` (same shapes) into this feed's tensors, allocating them on
+  // `device` the first time: the buffers keep their addresses from step to step.
+  void copy_from(const StepFeed& src, Device device);
+};
+
 struct ForwardResult {
   ag::Var loss;                 // scalar: sequence_loss (EvalFull: the weighted token sum)
   std::vector<ag::Var> logits;  // Decode / EvalFull: [B, V] per decoder step
@@ -50,7 +67,18 @@ class Seq2SeqModel {
   Seq2SeqModel(const ModelConfig& config, std::int64_t source_vocab, std::int64_t target_vocab,
                std::vector<Bucket> buckets, std::uint64_t seed, std::uint64_t rank = 0);
 
+  // make_feed + forward_feed on a feed moved to the model's device.
   ForwardResult forward(const Seq2SeqBatch& batch, ForwardMode mode);
+  // Host part of a step: checks the batch against its bucket, draws the sampled-softmax
+  // candidates (advancing sampler_rng as the forward itself would) and records the dropout
+  // counter. Host tensors.
+  StepFeed make_feed(const Seq2SeqBatch& batch, ForwardMode mode);
+  // Device part: the forward of a feed already on the model's device. Advances the dropout
+  // counter as its cells run; see replayed_forward().
+  ForwardResult forward_feed(const StepFeed& feed, ForwardMode mode);
+  // A replayed CUDA graph ran forward_feed's kernels without its host code: advance the dropout
+  // counter as that forward did (recorded per bucket when it ran).
+  void replayed_forward(std::size_t bucket, ForwardMode mode);
   void create_variables();
 
   ag::ParamStore& params() { return *store_; }
@@ -75,6 +103,8 @@ class Seq2SeqModel {
   std::unique_ptr<ag::ParamStore> store_;
   PhiloxStream sampler_rng_;
   std::shared_ptr<Impl> impl_;
+  // Dropout calls made by one forward_feed of (bucket, mode): what a graph replay must add.
+  std::map<std::pair<std::size_t, int>, std::uint64_t> dropout_calls_;
 };
 
 }  // namespace s2s::train

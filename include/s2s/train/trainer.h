@@ -6,7 +6,14 @@
 //   identical (checked every `drift_check_every` steps). Every steps_per_checkpoint steps: the
 //   translate plateau decay, a checkpoint (rank 0, atomic), dev evaluation, metrics.
 // Does not own: the model (seq2seq_model.h), batching (data/), collectives (dist/), the file
-// formats (checkpoint.h). Resume is exact: the checkpoint holds parameters, optimizer state,
+// formats (checkpoint.h).
+// Sync points: a step queues its device work (StepRunner: eager or a CUDA graph per bucket), the
+// gradient all-reduce, a device-side clip and the update without waiting for the GPU; its loss,
+// token count, signal flags and gradient norm go into a device history row. The host reads the
+// rows back only every train.sync_every steps (and at log, checkpoint and final steps), then logs
+// every step, applies nan_policy (stop names the first non-finite step; skip syncs every step
+// because it decides before the update) and acts on signals, so a signal takes effect at the next
+// sync point. Resume is exact: the checkpoint holds parameters, optimizer state,
 // learning-rate history, the sampler cursor, every RNG state and the loop's accumulators.
 #include <cstdint>
 #include <string>

@@ -1,0 +1,69 @@
+#pragma once
+// Owns: running the device part of one training step (zero the gradients, forward from a feed,
+// backward) eagerly or through a CUDA graph per step shape (bucket, batch size), and the device
+// buffers the graphs read their inputs from.
+// Does not own: the host part of the step (Seq2SeqModel::make_feed draws the random values), the
+// gradient all-reduce, clipping and the update (trainer.cpp).
+// Why a graph per shape: a translate step is thousands of small kernels (per time step and
+// layer); launched one by one from the host they cost more than they compute on a large GPU.
+// After `warmup` eager steps of a shape its kernels are recorded once (GraphCache,
+// kernels/graph_cache.h) and every later step of that shape is one launch. The feed of each step
+// is copied into that shape's buffers before the launch, so the graph reads the new batch, the
+// new sampled-softmax candidates and the new dropout counter at the same addresses.
+// On the CPU, and on CUDA with train.cuda_graphs false, every step is eager and the gradients are
+// reported as they become final (the reducer overlaps backward); through graphs they are reported
+// after the step (run() says which), so graphs trade communication overlap for launch overhead.
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "s2s/autograd/var.h"
+#include "s2s/kernels/graph_cache.h"
+#include "s2s/train/seq2seq_model.h"
+
+namespace s2s::train {
+
+class StepRunner {
+ public:
+  struct Options {
+    bool cuda_graphs = true;  // used on CUDA only
+    int warmup = 2;           // eager steps of a shape before its capture
+  };
+  // `warn` receives one line per shape whose capture failed (the step then runs eagerly).
+  StepRunner(Seq2SeqModel& model, Options options, std::function<void(const std::string&)> warn);
+  ~StepRunner();
+  StepRunner(const StepRunner&) = delete;
+  StepRunner& operator=(const StepRunner&) = delete;
+
+  struct Result {
+    Tensor loss;                  // one element on the model's device, valid until the next run()
+    cuda::GraphRun how = cuda::GraphRun::Eager;
+    bool gradients_reported = false;  // on_ready was called for every parameter gradient
+  };
+  // `feed` from model.make_feed(…, ForwardMode::Train), on the host.
+  Result run(const StepFeed& feed, const ag::Tape::GradReadyFn& on_ready);
+
+  bool graphs_active() const { return graphs_ != nullptr; }
+  cuda::GraphKeyStats graph_totals() const;
+
+ private:
+  struct Key {
+    std::size_t bucket;
+    std::int64_t batch;
+    auto operator<=>(const Key&) const = default;
+  };
+  struct Slots {
+    StepFeed feed;  // on the model's device, fixed addresses
+    Tensor loss;    // the loss the body (or its graph) writes
+  };
+
+  Seq2SeqModel& model_;
+  Options options_;
+  std::function<void(const std::string&)> warn_;
+  std::map<Key, Slots> slots_;
+  std::unique_ptr<cuda::GraphCapturer> capturer_;
+  std::unique_ptr<cuda::GraphCache<Key>> graphs_;
+};
+
+}  // namespace s2s::train

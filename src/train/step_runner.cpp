@@ -1,0 +1,71 @@
+// Owns: StepRunner (see step_runner.h).
+#include "s2s/train/step_runner.h"
+
+#include <fmt/format.h>
+
+#include "s2s/kernels/cuda_graph.h"
+
+namespace s2s::train {
+
+StepRunner::StepRunner(Seq2SeqModel& model, Options options, std::function<void(const std::string&)> warn)
+    : model_(model), options_(options), warn_(std::move(warn)) {
+  if (model_.params().device() == Device::CUDA && options_.cuda_graphs) {
+    capturer_ = std::make_unique<cuda::CudaGraphCapturer>();
+    cuda::GraphCacheOptions go;
+    go.warmup = options_.warmup;
+    graphs_ = std::make_unique<cuda::GraphCache<Key>>(*capturer_, go, [this](const Key& k, const std::string& why) {
+      if (warn_)
+        warn_(fmt::format("CUDA graph capture of bucket {} (batch {}) failed, running it eagerly: {}", k.bucket,
+                          k.batch, why));
+    });
+  }
+}
+
+StepRunner::~StepRunner() = default;
+
+StepRunner::Result StepRunner::run(const StepFeed& feed, const ag::Tape::GradReadyFn& on_ready) {
+  Result result;
+  auto step = [this](const StepFeed& f, const ag::Tape::GradReadyFn& ready) {
+    model_.params().zero_grads();
+    ag::Tape tape;
+    ForwardResult fwd;
+    {
+      ag::TapeScope recording(&tape);
+      fwd = model_.forward_feed(f, ForwardMode::Train);
+    }
+    tape.backward(fwd.loss, ready);
+    tape.clear();
+    return fwd.loss.value();
+  };
+  if (model_.params().device() == Device::CPU) {
+    result.loss = step(feed, on_ready);
+    result.gradients_reported = true;
+    return result;
+  }
+  // The feed goes into this shape's device buffers (asynchronous staged copies), so an eager step
+  // and a graph read the same addresses.
+  Slots& slots = slots_[Key{feed.batch.bucket, feed.batch.batch_size()}];
+  slots.feed.copy_from(feed, Device::CUDA);
+  if (!graphs_) {
+    slots.loss = step(slots.feed, on_ready);
+    result.loss = slots.loss;
+    result.gradients_reported = true;
+    return result;
+  }
+  // Inside a capture no gradient may be handed to the reducer (its host bookkeeping would run
+  // once, at capture time): report them all after the step instead.
+  // A failed capture may have run part of the body's host code: each run starts from the step's
+  // dropout counter, so the eager re-run draws the same masks.
+  const std::uint64_t dropout_start = model_.dropout_counter();
+  result.how = graphs_->run(Key{feed.batch.bucket, feed.batch.batch_size()}, [&] {
+    model_.set_dropout_counter(dropout_start);
+    slots.loss = step(slots.feed, ag::Tape::GradReadyFn{});
+  });
+  if (result.how == cuda::GraphRun::Replayed) model_.replayed_forward(feed.batch.bucket, ForwardMode::Train);
+  result.loss = slots.loss;
+  return result;
+}
+
+cuda::GraphKeyStats StepRunner::graph_totals() const { return graphs_ ? graphs_->totals() : cuda::GraphKeyStats{}; }
+
+}  // namespace s2s::train
