@@ -11,7 +11,9 @@
 #      GEMMs at the cuBLAS rate measured in-process) and measured/floor, both peak memories.
 # Results under $OUT (./out/gpu_bench when unset): env.txt, check_peer.log, s2s.log, torch.log,
 # compare.md, summary.txt (at most 8 files come back). The table is printed last.
-# Environment: STEPS (timed steps per configuration, 10), WARMUP (3), TF32=1 (TF32 GEMMs in both),
+# Environment: STEPS (timed steps per configuration, 10), WARMUP (3), PRECISION (float32 | tf32 |
+# bf16: the matmul precision of both, passed as --precision; default float32; TF32=1 is the older
+# spelling of PRECISION=tf32),
 # ONLY_S2S=1 / ONLY_TORCH=1, PER_RUN_TIMEOUT (seconds per process, 150), CONFIGS ("preset batch"
 # pairs separated by ';', default "translate 64;translate 128;small 64"), DEVICE (cuda; cpu runs the
 # same flow without a GPU, e.g. DEVICE=cpu CONFIGS="tiny 32" to check the script itself).
@@ -25,8 +27,9 @@ steps=${STEPS:-10}
 warmup=${WARMUP:-3}
 per_run=${PER_RUN_TIMEOUT:-150}
 device=${DEVICE:-cuda}
-tf32=()
-[[ ${TF32:-0} == 1 ]] && tf32=(--tf32)
+precision=${PRECISION:-float32}
+[[ ${TF32:-0} == 1 && -z ${PRECISION:-} ]] && precision=tf32
+case $precision in float32|tf32|bf16) ;; *) echo "run_gpu_bench.sh: PRECISION=$precision (expected float32, tf32 or bf16)" >&2; exit 2 ;; esac
 mkdir -p "$out"
 : > "$out/summary.txt"
 say() { echo "[run_gpu_bench] $*" | tee -a "$out/summary.txt"; }
@@ -87,7 +90,7 @@ for c in "${configs[@]}"; do
     for b in $(buckets_of "$preset"); do
       say "s2s_bench_train --device $device --preset $preset --batch $batch --bucket $b"
       timeout "$per_run" "$bundle/bin/s2s_bench_train" --device "$device" --preset "$preset" --batch "$batch" --bucket "$b" \
-        --steps "$steps" --warmup "$warmup" "${tf32[@]}" >> "$out/s2s.log" 2>&1
+        --steps "$steps" --warmup "$warmup" --precision "$precision" >> "$out/s2s.log" 2>&1
       rc=$?
       (( rc == 0 )) || say "  exit code $rc (see s2s.log)"
       (( rc == 2 )) && { say "  no usable CUDA device: $(tail -1 "$out/s2s.log"); skipping s2s"; s2s_ok=0; break; }
@@ -96,7 +99,7 @@ for c in "${configs[@]}"; do
   if [[ $run_torch == 1 ]]; then
     say "torch_seq2seq.py --device $device --preset $preset --batch $batch"
     timeout $((per_run * 2)) "$py" bench/peers/torch_seq2seq.py --device "$device" --preset "$preset" --batch "$batch" \
-      --steps "$steps" --warmup "$warmup" "${tf32[@]}" >> "$out/torch.log" 2>&1
+      --steps "$steps" --warmup "$warmup" --precision "$precision" >> "$out/torch.log" 2>&1
     rc=$?
     (( rc == 0 )) || say "  exit code $rc (see torch.log)"
     (( rc == 2 )) && { say "  no usable CUDA device for torch; skipping the peer"; run_torch=0; }
@@ -107,5 +110,5 @@ grep -h '^# update' "$out/s2s.log" | sort -u | tee -a "$out/summary.txt"
 
 # --- 4. the comparison ---------------------------------------------------------------------------------
 "$py" bench/peers/compare.py "$out/s2s.log" "$out/torch.log" > "$out/compare.md" 2>&1
-say "GEMMs: $([[ ${TF32:-0} == 1 ]] && echo TF32 || echo FP32); $steps timed steps after $warmup warm-up; tokens = target tokens (sum of weights), full buckets"
+say "GEMMs: $precision; $steps timed steps after $warmup warm-up; tokens = target tokens (sum of weights), full buckets"
 cat "$out/compare.md" | tee -a "$out/summary.txt"

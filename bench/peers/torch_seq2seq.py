@@ -18,6 +18,16 @@ Owns: a plain PyTorch implementation of the translate model written from the spe
     OutputProjectionWrapper [n → V] inside the cell and AttnOutputProjection [V + A → V] (§4.9).
   * sequence_loss (§5): per sequence Σ_t ce·w / (Σ_t w + 1e-12), mean over the batch.
   * step: forward, backward, clip to global norm 5.0, SGD at lr 0.5 (translate, §8).
+  * --precision bf16 (s2s's kern::MatmulPrecision::BF16): float32 parameters, optimizer and loss;
+    exactly the products s2s runs as GEMMs take bfloat16 operands (round to nearest even) with
+    float32 accumulation and a float32 result, forward AND backward (dA = bf16(dC) bf16(B)ᵀ,
+    dB = bf16(A)ᵀ bf16(dC)): every linear, the attention features and context, the sampled
+    logits, and the true logits (a batched GEMM in s2s). The attention score v·tanh(F + y) is
+    s2s's fused float32 kernel and stays float32 here. On CUDA the product is torch.mm/bmm with
+    out_dtype=float32 on bfloat16 tensors (tensor cores); without that (torch < 2.8) it falls back
+    to a bfloat16-output matmul (the result rounded to bfloat16 too, said in the header line); on
+    the CPU it is emulated exactly (float32 matmul of bfloat16-rounded operands).
+    Not torch.autocast: autocast would also return bfloat16 results and cast other ops.
 Parameters are kept by their TF names (spec §12) so check_peer.py can compare this model with the
 independent float64 reference tests/reference/s2sref.py.
 
@@ -27,6 +37,7 @@ Prints a Markdown table and one `RESULT impl=torch ...` line per bucket (bench/p
 
   python3 bench/peers/torch_seq2seq.py --preset tiny,small --steps 20            # CPU
   python3 bench/peers/torch_seq2seq.py --device cuda --preset translate --batch 128
+  python3 bench/peers/torch_seq2seq.py --device cuda --preset translate --precision bf16
 """
 import argparse
 import math
@@ -52,6 +63,72 @@ PRESETS = {
 }
 LEARNING_RATE = 0.5
 MAX_GRADIENT_NORM = 5.0
+
+
+# --------------------------------------------------------------------------------------------
+# Matrix products under the chosen precision (float32 / tf32: plain torch; bf16: see the docstring)
+# --------------------------------------------------------------------------------------------
+_BF16_MATMUL = False   # set by set_precision()
+_OUT_DTYPE_OK = {}     # device type -> whether torch.mm(bf16, bf16, out_dtype=float32) runs there
+
+
+def set_precision(precision, device):
+    """precision: float32 | tf32 | bf16. Returns a note for the header line."""
+    global _BF16_MATMUL
+    torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+    torch.backends.cudnn.allow_tf32 = precision == "tf32"
+    _BF16_MATMUL = precision == "bf16"
+    if not _BF16_MATMUL:
+        return ""
+    if device.type == "cpu":
+        return " (bf16 matmuls emulated: float32 matmul of bfloat16-rounded operands)"
+    try:
+        x = torch.ones(2, 2, device=device, dtype=torch.bfloat16)
+        torch.mm(x, x, out_dtype=torch.float32)
+        torch.bmm(x[None], x[None], out_dtype=torch.float32)
+        _OUT_DTYPE_OK[device.type] = True
+        return " (bf16 matmuls: out_dtype=float32)"
+    except (TypeError, RuntimeError):
+        _OUT_DTYPE_OK[device.type] = False
+        return " (bf16 matmuls: bfloat16 results, torch has no out_dtype)"
+
+
+def _mm_f32(a16, b16):
+    """bfloat16 a [.., m, k] @ b [.., k, n] (2-D or 3-D) with a float32 result."""
+    if a16.device.type == "cpu":
+        return torch.matmul(a16.float(), b16.float())  # exact products, float32 sums
+    if _OUT_DTYPE_OK.get(a16.device.type):
+        op = torch.mm if a16.dim() == 2 else torch.bmm
+        return op(a16, b16, out_dtype=torch.float32)
+    return torch.matmul(a16, b16).float()
+
+
+class _Bf16MatMul(torch.autograd.Function):
+    """C = bf16(A) @ bf16(B) in float32; the backward products round dC and reuse bf16(A), bf16(B)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a16, b16 = a.to(torch.bfloat16), b.to(torch.bfloat16)
+        ctx.save_for_backward(a16, b16)
+        return _mm_f32(a16, b16)
+
+    @staticmethod
+    def backward(ctx, g):
+        a16, b16 = ctx.saved_tensors
+        g16 = g.to(torch.bfloat16)
+        da = _mm_f32(g16, b16.transpose(-1, -2)) if ctx.needs_input_grad[0] else None
+        db = _mm_f32(a16.transpose(-1, -2), g16) if ctx.needs_input_grad[1] else None
+        return da, db
+
+
+def mm(a, b):
+    """a @ b (2-D, or 3-D batched): one GEMM of s2s."""
+    return _Bf16MatMul.apply(a, b) if _BF16_MATMUL else a @ b
+
+
+def addmm(bias, a, b):
+    """bias + a @ b: a linear layer (s2s: GEMM, then the bias add in float32)."""
+    return _Bf16MatMul.apply(a, b) + bias if _BF16_MATMUL else torch.addmm(bias, a, b)
 
 
 # --------------------------------------------------------------------------------------------
@@ -133,9 +210,9 @@ class Seq2SeqParams:
 # --------------------------------------------------------------------------------------------
 def gru_cell(t, scope, x, h):
     n = h.shape[1]
-    g = torch.sigmoid(torch.addmm(t[scope + "/gates/bias"], torch.cat([x, h], 1), t[scope + "/gates/kernel"]))
+    g = torch.sigmoid(addmm(t[scope + "/gates/bias"], torch.cat([x, h], 1), t[scope + "/gates/kernel"]))
     r, u = g[:, :n], g[:, n:]
-    c = torch.tanh(torch.addmm(t[scope + "/candidate/bias"], torch.cat([x, r * h], 1), t[scope + "/candidate/kernel"]))
+    c = torch.tanh(addmm(t[scope + "/candidate/bias"], torch.cat([x, r * h], 1), t[scope + "/candidate/kernel"]))
     return u * h + (1 - u) * c
 
 
@@ -151,8 +228,12 @@ def sampled_loss(t, sv, label, x):
     """Spec §7. sv = (candidates long [S], true expected counts [B], sampled expected counts [S])."""
     cand, tec, sec = sv
     w, b = t["proj_w"], t["proj_b"]
-    true_logits = (x * w[label]).sum(1) + b[label] - torch.log(tec)                       # [B]
-    sampled_logits = torch.addmm(b[cand], x, w[cand].t())                                 # [B, S]
+    if _BF16_MATMUL:  # s2s: a batched [B, 1, n] @ [B, n, 1] GEMM
+        true_dots = mm(w[label][:, None, :], x[:, :, None])[:, 0, 0]
+    else:
+        true_dots = (x * w[label]).sum(1)
+    true_logits = true_dots + b[label] - torch.log(tec)                                   # [B]
+    sampled_logits = addmm(b[cand], x, w[cand].t())                                       # [B, S]
     hits = cand[None, :] == label[:, None]
     sampled_logits = sampled_logits + torch.where(hits, -FLT_MAX, 0.0) - torch.log(sec)[None, :]  # hits, then −log Q
     logits = torch.cat([true_logits[:, None], sampled_logits], 1)
@@ -176,28 +257,28 @@ def forward_loss(P, enc, dec, targets, weights, sampled_values):
     H = torch.stack(outs, 1)                                                              # [B, L, A]
     L, A = I, P.n
     ad = P.ad
-    feats = (H.reshape(B * L, A) @ t[ad + "/AttnW_0"][0, 0]).reshape(B, L, A)
+    feats = mm(H.reshape(B * L, A), t[ad + "/AttnW_0"][0, 0]).reshape(B, L, A)
     v = t[ad + "/AttnV_0"]
 
     def attention(st):
         q = st[0] if len(st) == 1 else torch.cat(st, 1)                                  # [B, Q]
-        y = torch.addmm(t[ad + "/Attention_0/bias"], q, t[ad + "/Attention_0/kernel"])   # [B, A]
-        e = torch.tanh(feats + y[:, None, :]) @ v                                         # [B, L]
+        y = addmm(t[ad + "/Attention_0/bias"], q, t[ad + "/Attention_0/kernel"])         # [B, A]
+        e = torch.tanh(feats + y[:, None, :]) @ v                  # [B, L] (s2s: fused, float32)
         alpha = torch.softmax(e, 1)
-        return torch.bmm(alpha[:, None, :], H)[:, 0]                                      # [B, A]
+        return mm(alpha[:, None, :], H)[:, 0]                                             # [B, A]
 
     dec_emb = F.embedding(dec, t[P.root + "/embedding_attention_decoder/embedding"])      # [O, B, E]
     attn = torch.zeros(B, A, dtype=dtype, device=enc.device)
     total = None
     for i in range(O):
-        x = torch.addmm(t[ad + "/bias"], torch.cat([dec_emb[i], attn], 1), t[ad + "/kernel"])
+        x = addmm(t[ad + "/bias"], torch.cat([dec_emb[i], attn], 1), t[ad + "/kernel"])
         cell_out, states = multi_cell(t, P.dec_cells, x, states)
         if not P.sampled:  # OutputProjectionWrapper around the cell
-            cell_out = torch.addmm(t[ad + "/output_projection_wrapper/bias"], cell_out,
-                                   t[ad + "/output_projection_wrapper/kernel"])
+            cell_out = addmm(t[ad + "/output_projection_wrapper/bias"], cell_out,
+                             t[ad + "/output_projection_wrapper/kernel"])
         attn = attention(states)
-        output = torch.addmm(t[ad + "/AttnOutputProjection/bias"], torch.cat([cell_out, attn], 1),
-                             t[ad + "/AttnOutputProjection/kernel"])
+        output = addmm(t[ad + "/AttnOutputProjection/bias"], torch.cat([cell_out, attn], 1),
+                       t[ad + "/AttnOutputProjection/kernel"])
         if P.sampled:
             ce = sampled_loss(t, sampled_values[i], targets[i], output)
         else:
@@ -325,9 +406,9 @@ def run_bucket(bench, bucket_index, args):
         args.preset_name, name, B, bench.device.type, med, mn, tgt_tokens / s, (tgt_tokens + src_tokens) / s,
         peak_mib(bench.device)))
     print("RESULT impl=torch device=%s preset=%s bucket=%s batch=%d steps=%d ms_step=%.4f ms_min=%.4f "
-          "tgt_tok_s=%.1f all_tok_s=%.1f peak_mib=%.1f loss=%.4f" % (
+          "tgt_tok_s=%.1f all_tok_s=%.1f peak_mib=%.1f loss=%.4f precision=%s" % (
               bench.device.type, args.preset_name, name, B, args.steps, med, mn, tgt_tokens / s,
-              (tgt_tokens + src_tokens) / s, peak_mib(bench.device), loss))
+              (tgt_tokens + src_tokens) / s, peak_mib(bench.device), loss, args.precision))
     sys.stdout.flush()
 
 
@@ -339,21 +420,27 @@ def main():
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    ap.add_argument("--tf32", action="store_true", help="CUDA: TF32 matmuls (default FP32)")
+    ap.add_argument("--precision", default="float32", choices=["float32", "tf32", "bf16"],
+                    help="matmuls: float32, tf32 (CUDA) or bf16 operands with float32 accumulation")
+    ap.add_argument("--tf32", action="store_true", help="same as --precision tf32")
     ap.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's)")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():
         print("torch_seq2seq.py: --device cuda but torch.cuda.is_available() is False", file=sys.stderr)
         return 2
+    if args.tf32:
+        if args.precision not in ("float32", "tf32"):
+            print("torch_seq2seq.py: --tf32 contradicts --precision %s" % args.precision, file=sys.stderr)
+            return 2
+        args.precision = "tf32"
     if args.threads:
         torch.set_num_threads(args.threads)
-    torch.backends.cuda.matmul.allow_tf32 = args.tf32
-    torch.backends.cudnn.allow_tf32 = args.tf32
     device = torch.device(args.device)
-    print("# torch_seq2seq.py %s, torch %s, device %s%s, %d threads, %d warm-up + %d timed steps" % (
+    note = set_precision(args.precision, device)
+    print("# torch_seq2seq.py %s, torch %s, device %s, %s matmuls%s, %d threads, %d warm-up + %d timed steps" % (
         time.strftime("%Y-%m-%d %H:%M:%S"), torch.__version__,
-        torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu", " (TF32)" if args.tf32 else "",
+        torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu", args.precision, note,
         torch.get_num_threads(), args.warmup, args.steps))
     print("| preset | bucket | batch | device | ms/step median | target tok/s | src+tgt tok/s | peak MiB |")
     print("|---|---|---|---|---|---|---|---|")
