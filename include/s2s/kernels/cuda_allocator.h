@@ -101,7 +101,8 @@ class CachingPool {
     std::lock_guard lock(mutex_);
     auto found = pools_.find(id);
     S2S_CHECK(found != pools_.end() && !found->second.released, "allocation of ", bytes,
-              " bytes in memory pool ", id, ", which ", found == pools_.end() ? "this allocator never created" : "was released",
+              " bytes in memory pool ", id, ", which ",
+              found == pools_.end() ? "this allocator never created" : "was released",
               " (a MemoryPoolScope outlived its pool?)");
     Pool& pool = found->second;
     ++stats_.allocations;
