@@ -12,6 +12,8 @@
 // --precision sets kern::set_matmul_precision for every float32 GEMM of the run, the in-process
 // floor's included (bf16: bfloat16 operands, float32 accumulation; on the CPU too, where tf32 is
 // float32).
+// --no-cuda-graphs runs every step eagerly; --sync-every N waits for the device every N steps
+// (timing chunks), as a training run with train.sync_every N.
 // CPU threads: OpenBLAS's (OPENBLAS_NUM_THREADS); the rest of the step is single-threaded.
 #include <sys/resource.h>
 
@@ -49,6 +51,8 @@ struct Options {
   std::string precision = "float32";  // float32 | tf32 | bf16 (kernels/gemm.h)
   bool tf32 = false;                    // --tf32: alias of --precision tf32
   bool floor = true;
+  bool cuda_graphs = true;  // --no-cuda-graphs: every step eager (train.cuda_graphs)
+  int sync_every = 10;      // steps between host waits, as the trainer's sync points
   std::uint64_t seed = 1;
 };
 
@@ -59,6 +63,8 @@ struct Row {
   double ms_median = 0, ms_min = 0, tgt_tokens = 0, src_tokens = 0;
   double model_gflop = 0, tally_gflop = 0, gemm_rate = 0, floor_ms = 0, peak_mib = 0, loss = 0;
   std::size_t tape_ops = 0;
+  std::string graphs = "off";   // "captured/replayed/eager/failed" on CUDA with graphs
+  double d2h_per_step = 0;      // device-to-host copies per timed step (host round trips)
 };
 
 std::vector<std::string> split(const std::string& s) {
@@ -88,11 +94,11 @@ void print_row(const Row& r) {
               r.gemm_rate, r.floor_ms, ratio, r.peak_mib);
   std::printf("RESULT impl=s2s device=%s preset=%s bucket=%s batch=%lld steps=%d ms_step=%.4f ms_min=%.4f "
               "tgt_tok_s=%.1f all_tok_s=%.1f gflop_step=%.4f gemm_gflop_s=%.2f floor_ms=%.4f ratio=%.3f "
-              "peak_mib=%.1f loss=%.4f tape_ops=%zu precision=%s\n",
+              "peak_mib=%.1f loss=%.4f tape_ops=%zu precision=%s graphs=%s d2h_per_step=%.2f\n",
               r.device.c_str(), r.preset.c_str(), r.bucket.c_str(), static_cast<long long>(r.batch), r.steps,
               r.ms_median, r.ms_min, r.tgt_tokens / s, (r.tgt_tokens + r.src_tokens) / s, r.tally_gflop,
               r.gemm_rate, r.floor_ms, ratio, r.peak_mib, r.loss, r.tape_ops,
-              std::string(kern::to_string(kern::matmul_precision())).c_str());
+              std::string(kern::to_string(kern::matmul_precision())).c_str(), r.graphs.c_str(), r.d2h_per_step);
   std::fflush(stdout);
 }
 
@@ -112,12 +118,28 @@ Row bench_bucket(bench::TrainStep& step, const bench::BenchPreset& p, std::size_
   const auto tokens = bench::count_tokens(batches[0]);
   r.tgt_tokens = tokens.target;
   r.src_tokens = tokens.source;
+  // Warm-up includes the graph capture of this bucket (StepRunner warms up 2 steps, then captures).
   for (int i = 0; i < o.warmup; ++i) step.run(batches[i % batches.size()]);
+  step.sync();
+  // Timed: chunks of sync_every steps with one wait at the end of each, as a training run between
+  // its sync points; ms/step of each chunk, median and min over chunks.
+  const bool on_gpu = device == Device::CUDA;
+  if (on_gpu) cuda::reset_transfer_stats();
   std::vector<double> ms;
-  for (int i = 0; i < o.steps; ++i) {
+  int done = 0;
+  while (done < o.steps) {
+    const int chunk = std::min(o.sync_every, o.steps - done);
     const auto t0 = Clock::now();
-    r.loss = step.run(batches[i % batches.size()]);
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    for (int i = 0; i < chunk; ++i) step.run(batches[(done + i) % batches.size()]);
+    r.loss = step.sync();
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / chunk);
+    done += chunk;
+  }
+  if (on_gpu) {
+    r.d2h_per_step = double(cuda::transfer_stats().d2h_copies) / double(o.steps);
+    const auto g = step.runner().graph_totals();
+    if (step.runner().graphs_active())
+      r.graphs = fmt::format("{}/{}/{}/{}", g.captures, g.replays, g.eager, g.failures);
   }
   std::sort(ms.begin(), ms.end());
   r.ms_median = ms[ms.size() / 2];
@@ -162,10 +184,9 @@ int run(const Options& o) {
               "GFLOP/step model / GEMM tally | GEMM GFLOP/s measured | floor ms | measured/floor | peak MiB |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   std::fflush(stdout);
-  std::string update_path;
   for (auto p : presets) {
     if (o.batch > 0) p.batch = o.batch;
-    bench::TrainStep step(p, device, o.seed);
+    bench::TrainStep step(p, device, o.seed, o.cuda_graphs);
     std::vector<std::size_t> which;
     if (o.buckets.empty())
       for (std::size_t b = 0; b < p.buckets.size(); ++b) which.push_back(b);
@@ -176,9 +197,8 @@ int run(const Options& o) {
     }
     for (std::size_t b : which) print_row(bench_bucket(step, p, b, device, o));
     std::printf("# %s: %lld parameters\n", p.name.c_str(), static_cast<long long>(step.parameter_count()));
-    update_path = step.update_path();
   }
-  std::printf("# update: %s\n", update_path.c_str());
+  std::printf("# update: SgdOptimizer; clip and norm on the device; graphs column: captured/replayed/eager/failed\n");
   return 0;
 }
 
@@ -202,6 +222,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"float32", "tf32", "bf16"}));
   app.add_flag("--tf32", o.tf32, "Same as --precision tf32");
   app.add_flag("!--no-floor", o.floor, "Skip the in-process GEMM timing (no floor column)");
+  app.add_flag("!--no-cuda-graphs", o.cuda_graphs, "Run every step eagerly (no CUDA graph per bucket)");
+  app.add_option("--sync-every", o.sync_every, "Timed steps between waits for the device")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--seed", o.seed, "Seed of the parameters and batches")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (o.tf32) {

@@ -1,15 +1,16 @@
 // Owns: the benchmark training step (see train_step.h).
 #include "train_step.h"
 
+#include <cstdio>
+
 #include "s2s/autograd/var.h"
-#include "s2s/core/error.h"
+#include "s2s/kernels/clip.h"
 #include "s2s/kernels/cuda_runtime_api.h"
 #include "s2s/kernels/tensor_ops.h"
-#include "s2s/train/clip.h"
 
 namespace s2s::bench {
 
-TrainStep::TrainStep(const BenchPreset& preset, Device device, std::uint64_t seed)
+TrainStep::TrainStep(const BenchPreset& preset, Device device, std::uint64_t seed, bool cuda_graphs)
     : preset_(preset), device_(device) {
   train::ModelConfig config = preset.model;
   config.device = device;
@@ -22,41 +23,28 @@ TrainStep::TrainStep(const BenchPreset& preset, Device device, std::uint64_t see
     refs_.push_back({p.name(), p.value(), p.grad()});
   }
   optimizer_.init(refs_);
+  norm_sq_ = Tensor::zeros({1}, config.dtype, device);
+  train::StepRunner::Options so;
+  so.cuda_graphs = cuda_graphs;
+  runner_ = std::make_unique<train::StepRunner>(*model_, so, [](const std::string& w) {
+    std::fprintf(stderr, "warning: %s\n", w.c_str());
+  });
 }
 
-void TrainStep::update(double lr) {
-  if (use_optimizer_) {
-    try {
-      optimizer_.step(refs_, lr);
-      return;
-    } catch (const s2s::Error& e) {
-      // update_rules.cpp refuses CUDA tensors until it has a CUDA kernel; it checks before it
-      // touches anything, so falling back here applies each update exactly once.
-      if (device_ != Device::CUDA) throw;
-      use_optimizer_ = false;
-      update_path_ = "kern::axpy (SgdOptimizer: no CUDA kernel yet)";
-    }
-  }
-  for (auto& p : params_) kern::axpy(p.mutable_value(), p.grad(), -lr);
+void TrainStep::run(const train::Seq2SeqBatch& batch) {
+  const train::StepFeed feed = model_->make_feed(batch, train::ForwardMode::Train);
+  const auto ran = runner_->run(feed, {});
+  loss_ = ran.loss;
+  if (ran.tape_ops > 0) tape_ops_ = ran.tape_ops;
+  kern::global_sum_squares(norm_sq_, grads_);
+  if (preset_.max_gradient_norm > 0)
+    for (Tensor& g : grads_) kern::scale_by_global_norm(g, norm_sq_, preset_.max_gradient_norm);
+  optimizer_.step(refs_, preset_.learning_rate);
 }
 
-double TrainStep::run(const train::Seq2SeqBatch& batch) {
-  ag::Tape tape;
-  train::ForwardResult fwd;
-  {
-    ag::TapeScope recording(&tape);
-    fwd = model_->forward(batch, train::ForwardMode::Train);
-  }
-  model_->params().zero_grads();
-  tape.backward(fwd.loss);
-  tape_ops_ = tape.size();
-  tape.clear();
-  const double loss = fwd.loss.value().item();
-  const double norm = train::global_norm(grads_);
-  if (preset_.max_gradient_norm > 0) train::scale_to_global_norm(grads_, norm, preset_.max_gradient_norm);
-  update(preset_.learning_rate);
+double TrainStep::sync() {
   if (device_ == Device::CUDA) cuda::synchronize();
-  return loss;
+  return loss_.defined() ? loss_.item() : 0.0;
 }
 
 }  // namespace s2s::bench

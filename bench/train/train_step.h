@@ -1,10 +1,12 @@
 #pragma once
-// Owns: one benchmark training step of the translate model, the same work as a step of
-// train::run_training without data loading and without the gradient all-reduce: forward with the
-// tape (ForwardMode::Train, sampled softmax when configured), zero the gradients, backward,
-// global norm, clip to max_gradient_norm, SGD update (train::SgdOptimizer; on CUDA, while the
-// optimizer has no CUDA kernel, the same v ← v − lr·g with kern::axpy), and on CUDA a
-// synchronize so the wall time covers the device work.
+// Owns: one benchmark training step of the translate model, the same device work as a step of
+// train::run_training without data loading and without the gradient all-reduce: the host part
+// (make_feed: sampled-softmax draws, dropout counter), the device part through train::StepRunner
+// (zero gradients, forward, backward; eager, or a CUDA graph per bucket after warm-up), the
+// global norm² into device memory, the clip scale applied on the device, and the SGD update.
+// Like the trainer between sync points, run() never waits for the GPU; sync() does (and reads
+// the last loss), so a timing taken around several run()s plus one sync() is the step rate a
+// training run sees.
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,33 +14,34 @@
 #include "presets.h"
 #include "s2s/train/optimizer.h"
 #include "s2s/train/seq2seq_model.h"
+#include "s2s/train/step_runner.h"
 
 namespace s2s::bench {
 
 class TrainStep {
  public:
-  TrainStep(const BenchPreset& preset, Device device, std::uint64_t seed);
-  // Runs one step on `batch`; returns the loss.
-  double run(const train::Seq2SeqBatch& batch);
+  TrainStep(const BenchPreset& preset, Device device, std::uint64_t seed, bool cuda_graphs);
+  // Queues one step on `batch` (host work done, device work possibly still running).
+  void run(const train::Seq2SeqBatch& batch);
+  // Waits for the device; returns the loss of the last step run.
+  double sync();
   train::Seq2SeqModel& model() { return *model_; }
   std::int64_t parameter_count() { return model_->params().total_elements(); }
-  // "SgdOptimizer" or "kern::axpy (no CUDA SGD kernel yet)": how the update was done.
-  const std::string& update_path() const { return update_path_; }
-  // Ops the last step recorded on the tape (each is one or more kernels forward and backward):
-  // the step's launch count, to first order, for napkin math on a GPU.
+  // Ops the last eager step recorded on the tape (each is one or more kernels forward and
+  // backward): the step's launch count, to first order, for napkin math on a GPU.
   std::size_t tape_ops() const { return tape_ops_; }
+  const train::StepRunner& runner() const { return *runner_; }
 
  private:
-  void update(double lr);
   BenchPreset preset_;
   Device device_;
   std::unique_ptr<train::Seq2SeqModel> model_;
+  std::unique_ptr<train::StepRunner> runner_;
   std::vector<ag::Var> params_;
   std::vector<Tensor> grads_;
   std::vector<train::ParamRef> refs_;
   train::SgdOptimizer optimizer_;
-  bool use_optimizer_ = true;
-  std::string update_path_ = "SgdOptimizer";
+  Tensor norm_sq_, loss_;
   std::size_t tape_ops_ = 0;
 };
 

@@ -25,7 +25,7 @@ StepRunner::~StepRunner() = default;
 
 StepRunner::Result StepRunner::run(const StepFeed& feed, const ag::Tape::GradReadyFn& on_ready) {
   Result result;
-  auto step = [this](const StepFeed& f, const ag::Tape::GradReadyFn& ready) {
+  auto step = [this, &result](const StepFeed& f, const ag::Tape::GradReadyFn& ready) {
     model_.params().zero_grads();
     ag::Tape tape;
     ForwardResult fwd;
@@ -33,6 +33,7 @@ StepRunner::Result StepRunner::run(const StepFeed& feed, const ag::Tape::GradRea
       ag::TapeScope recording(&tape);
       fwd = model_.forward_feed(f, ForwardMode::Train);
     }
+    result.tape_ops = tape.size();
     tape.backward(fwd.loss, ready);
     tape.clear();
     return fwd.loss.value();

@@ -9,6 +9,7 @@
 
 #include "s2s/autograd/var.h"
 #include "s2s/kernels/clip.h"
+#include "s2s/kernels/gemm.h"
 #include "s2s/kernels/tensor_ops.h"
 #include "s2s/data/prefetch.h"
 #include "s2s/data/sampler.h"
@@ -217,8 +218,16 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
   // its default it yields to S2S_DIST_TIMEOUT_S when that is set (the World read it already).
   if (cfg.is_explicit("dist.timeout_s") || std::getenv("S2S_DIST_TIMEOUT_S") == nullptr)
     world.set_timeout_s(cfg.dist.timeout_s);
+  // float32 matrix products of this run (kernels/gemm.h): float32, TF32 or bf16 operands.
+  kern::set_matmul_precision(cfg.model.dtype != DType::F32 || cfg.train.precision == Precision::Float32
+                                 ? kern::MatmulPrecision::Float32
+                                 : cfg.train.precision == Precision::TF32 ? kern::MatmulPrecision::TF32
+                                                                          : kern::MatmulPrecision::BF16);
   Session s(cfg, world);
   build(s);
+  dist::log_root("step on {}: {} matrix products, host reads every {} step(s){}",
+                 cfg.model.device == Device::CUDA ? "cuda" : "cpu", to_string(cfg.train.precision), s.sync_every,
+                 s.runner->graphs_active() ? ", a CUDA graph per bucket after 2 warm-up steps" : "");
   auto cursor = restore_or_broadcast(s);
   start_data(s, cursor);
   SignalHandlers signal_handlers;

@@ -40,6 +40,7 @@ class StepRunner {
     Tensor loss;                  // one element on the model's device, valid until the next run()
     cuda::GraphRun how = cuda::GraphRun::Eager;
     bool gradients_reported = false;  // on_ready was called for every parameter gradient
+    std::size_t tape_ops = 0;         // ops the forward recorded (0 when a graph was replayed)
   };
   // `feed` from model.make_feed(…, ForwardMode::Train), on the host.
   Result run(const StepFeed& feed, const ag::Tape::GradReadyFn& on_ready);
