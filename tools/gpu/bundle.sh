@@ -4,6 +4,7 @@
 #   dist-gpu/bin/s2s_test_gpu   MPI-free GPU test binary (always)
 #   dist-gpu/bin/s2s            the CLI (when it builds), for `s2s conformance --device cuda`
 #   dist-gpu/bin/s2s_test_gpu_model  CPU <-> CUDA training-run parity and the conformance fixtures
+#   dist-gpu/bin/s2s_test_dist_nccl_gpu  the NCCL gradient reducer with one rank (MPI-free)
 #                               on CUDA (when it builds; links MPI/HDF5 like the CLI)
 #   dist-gpu/lib.tar.gz         lib/: the binaries' shared libraries from `ldd` (Open MPI, HDF5,
 #                               OpenBLAS, yaml-cpp, fmt, ...), minus the CUDA libraries (libcuda*,
@@ -40,6 +41,12 @@ if cmake --build "$build" -j "$jobs" --target s2s_test_gpu_model; then
   bins+=("$build/tests/s2s_test_gpu_model")
 else
   say "WARNING: s2s_test_gpu_model did not build; not bundled"
+fi
+say "building s2s_test_dist_nccl_gpu"
+if cmake --build "$build" -j "$jobs" --target s2s_test_dist_nccl_gpu; then
+  bins+=("$build/tests/s2s_test_dist_nccl_gpu")
+else
+  say "WARNING: s2s_test_dist_nccl_gpu did not build; not bundled"
 fi
 
 rm -rf "$dist"

@@ -5,7 +5,8 @@
 #   2. when the bundle has it: s2s conformance --device cuda tests/fixtures/conformance;
 #   3. when the bundle has it: s2s_test_gpu_model (CPU <-> CUDA training run, fixtures on CUDA).
 # Results go to $OUT (the device tool's output folder; ./out/gpu when unset): env.txt, ldd.txt,
-# s2s_test_gpu.log, s2s_test_gpu.xml, conformance_cuda.log, s2s_test_gpu_model.log, summary.txt
+# s2s_test_gpu.log, s2s_test_gpu.xml, conformance_cuda.log, s2s_test_gpu_model.log,
+# s2s_test_dist_nccl_gpu.log, summary.txt
 # (at most 8 files come back).
 # Exit status: 0 when every step that ran passed.
 # The CUDA libraries (libcudart, libcublas(Lt), libnccl) are the machine's: they are searched in
@@ -100,6 +101,17 @@ if [[ -x $bundle/bin/s2s_test_gpu_model ]]; then
   fi
 else
   say "s2s_test_gpu_model not in the bundle: model parity skipped"
+fi
+if [[ -x $bundle/bin/s2s_test_dist_nccl_gpu ]]; then
+  say "s2s_test_dist_nccl_gpu (NCCL reducer, one rank) ..."
+  "$bundle/bin/s2s_test_dist_nccl_gpu" > "$out/s2s_test_dist_nccl_gpu.log" 2>&1
+  rc=$?
+  grep -E '^\[  (PASSED|SKIPPED|FAILED) +\] [0-9]+ tests?' "$out/s2s_test_dist_nccl_gpu.log" | tee -a "$out/summary.txt"
+  grep -E '^\[  FAILED  \] [A-Za-z_]+\.' "$out/s2s_test_dist_nccl_gpu.log" | sed 's/ (.*//' | sort -u | tee -a "$out/summary.txt"
+  say "s2s_test_dist_nccl_gpu exit code $rc"
+  (( rc == 0 )) || status=1
+else
+  say "s2s_test_dist_nccl_gpu not in the bundle: NCCL reducer tests skipped"
 fi
 say "overall: $([[ $status == 0 ]] && echo PASS || echo FAIL)"
 exit $status
