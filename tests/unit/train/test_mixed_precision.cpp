@@ -172,13 +172,15 @@ double mean(const std::vector<double>& v, std::size_t begin, std::size_t end) {
 }
 
 TEST(MixedPrecision, Bf16TrainingFollowsFloat32) {
-  ASSERT_EQ(kern::matmul_precision(), MatmulPrecision::Float32);
   for (const RunSetup& s : setups()) {
     const auto batches = fixed_batches(s);
     TrainingRun f32(s), bf16(s);
     bf16.copy_parameters_from(f32);
-    const std::vector<double> l32 = train_losses(f32, batches);
-    std::vector<double> l16;
+    std::vector<double> l32, l16;
+    {  // explicit: the setting is process-wide, and a trainer test may have run before this one
+      kern::MatmulPrecisionScope scope(MatmulPrecision::Float32);
+      l32 = train_losses(f32, batches);
+    }
     {
       kern::MatmulPrecisionScope scope(MatmulPrecision::BF16);
       l16 = train_losses(bf16, batches);
