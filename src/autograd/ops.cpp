@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "s2s/kernels/fill.h"
+#include "s2s/kernels/gemm.h"
 #include "s2s/kernels/tensor_ops.h"
 
 namespace s2s::ag {
@@ -301,6 +302,9 @@ Var row_sum(const Var& x) {
   Tensor ones_value = new_like(x.value(), {x.dim(1), 1});
   kern::fill(ones_value, 1.0);
   Var ones = constant(ones_value);
+  // A sum, not a learned product: float32 even under bf16 matmul precision, so a loss summed
+  // here (sampled softmax with num_true > 1) is not rounded to bf16.
+  kern::MatmulPrecisionScope exact(kern::MatmulPrecision::Float32);
   return reshape(matmul(x, ones), {x.dim(0)});
 }
 
