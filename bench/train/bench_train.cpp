@@ -14,6 +14,12 @@
 // float32).
 // --no-cuda-graphs runs every step eagerly; --sync-every N waits for the device every N steps
 // (timing chunks), as a training run with train.sync_every N.
+// --phases adds, after each row, a `PHASES ...` line: the step's phases timed on the device
+// timeline (kernels/phase_timer.h; CUDA events, or the steady clock on the CPU), per timed step:
+// feed (make_feed), forward+backward (StepRunner::run: the feed copy, then the eager step or the
+// graph replay), norm+clip, update, idle (the device waiting for the next step to be queued), and
+// host_ms_per_step, the host time spent in TrainStep::run (queueing the step, no wait). When
+// host_ms_per_step is close to the step's device time the step is launch-bound.
 // CPU threads: OpenBLAS's (OPENBLAS_NUM_THREADS); the rest of the step is single-threaded.
 #include <sys/resource.h>
 
@@ -24,6 +30,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fmt/format.h>
+#include <memory>
 #include <numeric>
 
 #include "gemm_floor.h"
@@ -31,6 +38,7 @@
 #include "s2s/core/error.h"
 #include "s2s/kernels/cuda_runtime_api.h"
 #include "s2s/kernels/gemm.h"
+#include "s2s/kernels/phase_timer.h"
 #include "synthetic_batch.h"
 #include "train_step.h"
 
@@ -53,6 +61,7 @@ struct Options {
   bool floor = true;
   bool cuda_graphs = true;  // --no-cuda-graphs: every step eager (train.cuda_graphs)
   int sync_every = 10;      // steps between host waits, as the trainer's sync points
+  bool phases = false;      // --phases: a PHASES line per row
   std::uint64_t seed = 1;
 };
 
@@ -65,6 +74,9 @@ struct Row {
   std::size_t tape_ops = 0;
   std::string graphs = "off";   // "captured/replayed/eager/failed" on CUDA with graphs
   double d2h_per_step = 0;      // device-to-host copies per timed step (host round trips)
+  // --phases: ms per timed step of each phase (device timeline), and of the host in run()
+  bool phases = false;
+  double feed_ms = 0, fwd_bwd_ms = 0, norm_clip_ms = 0, update_ms = 0, idle_ms = 0, host_ms = 0;
 };
 
 std::vector<std::string> split(const std::string& s) {
@@ -99,11 +111,29 @@ void print_row(const Row& r) {
               r.ms_median, r.ms_min, r.tgt_tokens / s, (r.tgt_tokens + r.src_tokens) / s, r.tally_gflop,
               r.gemm_rate, r.floor_ms, ratio, r.peak_mib, r.loss, r.tape_ops,
               std::string(kern::to_string(kern::matmul_precision())).c_str(), r.graphs.c_str(), r.d2h_per_step);
+  if (r.phases)
+    std::printf("PHASES preset=%s bucket=%s batch=%lld feed_ms=%.4f fwd_bwd_ms=%.4f norm_clip_ms=%.4f "
+                "update_ms=%.4f idle_ms=%.4f host_ms_per_step=%.4f\n",
+                r.preset.c_str(), r.bucket.c_str(), static_cast<long long>(r.batch), r.feed_ms, r.fwd_bwd_ms,
+                r.norm_clip_ms, r.update_ms, r.idle_ms, r.host_ms);
   std::fflush(stdout);
 }
 
+// Phase totals of `timer` (TrainStep's phase names) as ms per step over `steps` steps.
+void fill_phases(Row& r, const kern::PhaseTimer& timer, int steps, double host_seconds) {
+  const auto ms = [&](std::string_view phase) { return timer.total(phase).seconds * 1e3 / steps; };
+  r.phases = true;
+  r.feed_ms = ms("feed");
+  r.fwd_bwd_ms = ms("forward+backward");
+  r.norm_clip_ms = ms("norm+clip");
+  r.update_ms = ms("update");
+  r.idle_ms = ms("idle");
+  r.host_ms = host_seconds * 1e3 / steps;
+}
+
+// `phases`: the timer step marks on (nullptr without --phases).
 Row bench_bucket(bench::TrainStep& step, const bench::BenchPreset& p, std::size_t bucket, Device device,
-                 const Options& o) {
+                 const Options& o, kern::PhaseTimer* phases) {
   const auto& sizes = p.buckets[bucket];
   PhiloxStream rng(o.seed, 0xba7c4 + bucket);
   std::vector<train::Seq2SeqBatch> batches;  // a few distinct batches, cycled (generation untimed)
@@ -121,6 +151,8 @@ Row bench_bucket(bench::TrainStep& step, const bench::BenchPreset& p, std::size_
   // Warm-up includes the graph capture of this bucket (StepRunner warms up 2 steps, then captures).
   for (int i = 0; i < o.warmup; ++i) step.run(batches[i % batches.size()]);
   step.sync();
+  if (phases != nullptr) phases->reset();  // warm-up (and capture) steps are not counted
+  double host_seconds = 0;                 // in run(), with --phases
   // Timed: chunks of sync_every steps with one wait at the end of each, as a training run between
   // its sync points; ms/step of each chunk, median and min over chunks.
   const bool on_gpu = device == Device::CUDA;
@@ -130,8 +162,17 @@ Row bench_bucket(bench::TrainStep& step, const bench::BenchPreset& p, std::size_
   while (done < o.steps) {
     const int chunk = std::min(o.sync_every, o.steps - done);
     const auto t0 = Clock::now();
-    for (int i = 0; i < chunk; ++i) step.run(batches[(done + i) % batches.size()]);
+    for (int i = 0; i < chunk; ++i) {
+      if (phases == nullptr) {
+        step.run(batches[(done + i) % batches.size()]);
+        continue;
+      }
+      const auto h0 = Clock::now();
+      step.run(batches[(done + i) % batches.size()]);
+      host_seconds += std::chrono::duration<double>(Clock::now() - h0).count();
+    }
     r.loss = step.sync();
+    if (phases != nullptr) phases->collect();  // the device has passed every mark: no extra wait
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / chunk);
     done += chunk;
   }
@@ -141,6 +182,7 @@ Row bench_bucket(bench::TrainStep& step, const bench::BenchPreset& p, std::size_
     if (step.runner().graphs_active())
       r.graphs = fmt::format("{}/{}/{}/{}", g.captures, g.replays, g.eager, g.failures);
   }
+  if (phases != nullptr) fill_phases(r, *phases, o.steps, host_seconds);
   std::sort(ms.begin(), ms.end());
   r.ms_median = ms[ms.size() / 2];
   r.tape_ops = step.tape_ops();
@@ -187,6 +229,11 @@ int run(const Options& o) {
   for (auto p : presets) {
     if (o.batch > 0) p.batch = o.batch;
     bench::TrainStep step(p, device, o.seed, o.cuda_graphs);
+    std::unique_ptr<kern::PhaseTimer> phases;
+    if (o.phases) {
+      phases = std::make_unique<kern::PhaseTimer>(device);
+      step.set_phase_timer(phases.get());
+    }
     std::vector<std::size_t> which;
     if (o.buckets.empty())
       for (std::size_t b = 0; b < p.buckets.size(); ++b) which.push_back(b);
@@ -195,10 +242,14 @@ int run(const Options& o) {
                 p.buckets.size(), " bucket(s)");
       which.push_back(std::size_t(b));
     }
-    for (std::size_t b : which) print_row(bench_bucket(step, p, b, device, o));
+    for (std::size_t b : which) print_row(bench_bucket(step, p, b, device, o, phases.get()));
     std::printf("# %s: %lld parameters\n", p.name.c_str(), static_cast<long long>(step.parameter_count()));
   }
   std::printf("# update: SgdOptimizer; clip and norm on the device; graphs column: captured/replayed/eager/failed\n");
+  if (o.phases)
+    std::printf("# PHASES: ms per timed step on the %s timeline (feed = make_feed; fwd_bwd includes the feed copy; "
+                "idle = device waiting for the host between steps); host_ms_per_step = host time queueing a step\n",
+                device == Device::CUDA ? "device (CUDA events)" : "host (steady clock)");
   return 0;
 }
 
@@ -226,6 +277,9 @@ int main(int argc, char** argv) {
   app.add_option("--sync-every", o.sync_every, "Timed steps between waits for the device")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_flag("--phases", o.phases,
+               "After each row, a PHASES line: feed, forward+backward, norm+clip, update and idle ms per step on "
+               "the device timeline, and the host's ms per step queueing it");
   app.add_option("--seed", o.seed, "Seed of the parameters and batches")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (o.tf32) {

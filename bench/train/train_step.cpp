@@ -2,6 +2,7 @@
 #include "train_step.h"
 
 #include <cstdio>
+#include <string_view>
 
 #include "s2s/autograd/var.h"
 #include "s2s/kernels/clip.h"
@@ -32,14 +33,22 @@ TrainStep::TrainStep(const BenchPreset& preset, Device device, std::uint64_t see
 }
 
 void TrainStep::run(const train::Seq2SeqBatch& batch) {
+  auto mark = [this](std::string_view phase) {
+    if (phases_ != nullptr) phases_->mark(phase);
+  };
+  mark("feed");
   const train::StepFeed feed = model_->make_feed(batch, train::ForwardMode::Train);
+  mark("forward+backward");
   const auto ran = runner_->run(feed, {});
   loss_ = ran.loss;
   if (ran.tape_ops > 0) tape_ops_ = ran.tape_ops;
+  mark("norm+clip");
   kern::global_sum_squares(norm_sq_, grads_);
   if (preset_.max_gradient_norm > 0)
     for (Tensor& g : grads_) kern::scale_by_global_norm(g, norm_sq_, preset_.max_gradient_norm);
+  mark("update");
   optimizer_.step(refs_, preset_.learning_rate);
+  mark("idle");
 }
 
 double TrainStep::sync() {

@@ -7,11 +7,17 @@
 // Like the trainer between sync points, run() never waits for the GPU; sync() does (and reads
 // the last loss), so a timing taken around several run()s plus one sync() is the step rate a
 // training run sees.
+// With a PhaseTimer set (s2s_bench_train --phases), run() marks the phases of the step on the
+// device timeline (kernels/phase_timer.h): "feed" (make_feed), "forward+backward"
+// (StepRunner::run: the feed's copy into the bucket's buffers, then the eager step or the graph
+// replay), "norm+clip", "update", then "idle" (from the end of the update to the next step's
+// first mark: the device waiting for the host; the last one before a collect is not charged).
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "presets.h"
+#include "s2s/kernels/phase_timer.h"
 #include "s2s/train/optimizer.h"
 #include "s2s/train/seq2seq_model.h"
 #include "s2s/train/step_runner.h"
@@ -31,6 +37,9 @@ class TrainStep {
   // backward): the step's launch count, to first order, for napkin math on a GPU.
   std::size_t tape_ops() const { return tape_ops_; }
   const train::StepRunner& runner() const { return *runner_; }
+  // Marks the phases of every later run() on `timer` (nullptr: none, the default). The timer
+  // must be on the step's device and outlive its use here.
+  void set_phase_timer(kern::PhaseTimer* timer) { phases_ = timer; }
 
  private:
   BenchPreset preset_;
@@ -43,6 +52,7 @@ class TrainStep {
   train::SgdOptimizer optimizer_;
   Tensor norm_sq_, loss_;
   std::size_t tape_ops_ = 0;
+  kern::PhaseTimer* phases_ = nullptr;
 };
 
 }  // namespace s2s::bench
