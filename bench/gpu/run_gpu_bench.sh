@@ -16,7 +16,9 @@
 # spelling of PRECISION=tf32),
 # ONLY_S2S=1 / ONLY_TORCH=1, PER_RUN_TIMEOUT (seconds per process, 150), CONFIGS ("preset batch"
 # pairs separated by ';', default "translate 64;translate 128;small 64"), DEVICE (cuda; cpu runs the
-# same flow without a GPU, e.g. DEVICE=cpu CONFIGS="tiny 32" to check the script itself).
+# same flow without a GPU, e.g. DEVICE=cpu CONFIGS="tiny 32" to check the script itself),
+# PHASES=1 (s2s_bench_train --phases: a PHASES line per row, the step's phases timed with CUDA
+# events and the host's queueing time; copied into summary.txt; docs/gpu-training.md).
 # Budget: about 5 minutes on an H100 (well inside the device tool's 10-minute command limit).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -30,6 +32,8 @@ device=${DEVICE:-cuda}
 precision=${PRECISION:-float32}
 [[ ${TF32:-0} == 1 && -z ${PRECISION:-} ]] && precision=tf32
 case $precision in float32|tf32|bf16) ;; *) echo "run_gpu_bench.sh: PRECISION=$precision (expected float32, tf32 or bf16)" >&2; exit 2 ;; esac
+phase_args=()
+[[ ${PHASES:-0} == 1 ]] && phase_args=(--phases)
 mkdir -p "$out"
 : > "$out/summary.txt"
 say() { echo "[run_gpu_bench] $*" | tee -a "$out/summary.txt"; }
@@ -90,7 +94,7 @@ for c in "${configs[@]}"; do
     for b in $(buckets_of "$preset"); do
       say "s2s_bench_train --device $device --preset $preset --batch $batch --bucket $b"
       timeout "$per_run" "$bundle/bin/s2s_bench_train" --device "$device" --preset "$preset" --batch "$batch" --bucket "$b" \
-        --steps "$steps" --warmup "$warmup" --precision "$precision" >> "$out/s2s.log" 2>&1
+        --steps "$steps" --warmup "$warmup" --precision "$precision" ${phase_args[@]+"${phase_args[@]}"} >> "$out/s2s.log" 2>&1
       rc=$?
       (( rc == 0 )) || say "  exit code $rc (see s2s.log)"
       (( rc == 2 )) && { say "  no usable CUDA device: $(tail -1 "$out/s2s.log"); skipping s2s"; s2s_ok=0; break; }
@@ -107,6 +111,7 @@ for c in "${configs[@]}"; do
   "$py" bench/peers/compare.py "$out/s2s.log" "$out/torch.log" > "$out/compare.md" 2>&1  # kept current
 done
 grep -h '^# update' "$out/s2s.log" | sort -u | tee -a "$out/summary.txt"
+grep -h '^PHASES ' "$out/s2s.log" | tee -a "$out/summary.txt"
 
 # --- 4. the comparison ---------------------------------------------------------------------------------
 "$py" bench/peers/compare.py "$out/s2s.log" "$out/torch.log" > "$out/compare.md" 2>&1
