@@ -68,7 +68,8 @@ TEST_F(PhaseTimerCuda, ChargesKnownCostsAndAddsUpToTheWallTime) {
   EXPECT_LE(sum, 1.01 * wall + rounds * 20e-6) << "phases " << sum << " s, wall " << wall << " s";
   EXPECT_GE(sum, 0.9 * wall - rounds * 500e-6) << "phases " << sum << " s, wall " << wall << " s";
   // Queueing the GEMMs and marks took far less than running them: no mark waited for the device.
-  EXPECT_LT(queued_total, 0.5 * gemm.seconds) << "host queueing " << queued_total << " s, device " << gemm.seconds << " s";
+  EXPECT_LT(queued_total, 0.5 * gemm.seconds)
+      << "host queueing " << queued_total << " s, device " << gemm.seconds << " s";
   EXPECT_EQ(timer.skipped_marks(), 0);
 }
 
