@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "gpu/harness.h"
+#include "support/translate_runs.h"
 #include "s2s/core/philox.h"
 #include "s2s/kernels/clip.h"
 #include "s2s/kernels/cuda_runtime_api.h"
@@ -49,31 +50,9 @@ train::ModelConfig model_config() {
   return m;
 }
 
-Seq2SeqBatch make_batch(std::size_t bucket, PhiloxStream& rng) {
-  const auto [enc, dec] = kBuckets[bucket];
-  Seq2SeqBatch out;
-  out.bucket = bucket;
-  out.encoder_inputs = Tensor::zeros({enc, kBatch}, DType::I32);
-  out.decoder_inputs = Tensor::zeros({dec, kBatch}, DType::I32);
-  out.targets = Tensor::zeros({dec, kBatch}, DType::I32);
-  out.weights = Tensor::zeros({dec, kBatch}, DType::F32);
-  auto* e = out.encoder_inputs.data<std::int32_t>();
-  auto* d = out.decoder_inputs.data<std::int32_t>();
-  auto* t = out.targets.data<std::int32_t>();
-  auto* w = out.weights.data<float>();
-  auto word = [&](std::int64_t vocab) { return static_cast<std::int32_t>(4 + rng.below(std::uint64_t(vocab - 4))); };
-  for (std::int64_t i = 0; i < kBatch; ++i) {
-    for (std::int64_t k = 1; k < enc; ++k) e[k * kBatch + i] = word(kSourceVocab);
-    d[i] = 1;  // GO
-    for (std::int64_t k = 1; k < dec - 1; ++k) d[k * kBatch + i] = word(kTargetVocab);
-    d[(dec - 1) * kBatch + i] = 2;  // EOS
-    for (std::int64_t k = 0; k < dec - 1; ++k) {
-      t[k * kBatch + i] = d[(k + 1) * kBatch + i];
-      w[k * kBatch + i] = 1.0f;
-    }
-  }
-  return out;
-}
+// The batches: translate's layout, random words (support/translate_runs.h).
+RunSetup batch_setup() { return {"step_runner", model_config(), kSourceVocab, kTargetVocab, kBatch, kBuckets}; }
+Seq2SeqBatch make_batch(std::size_t bucket, PhiloxStream& rng) { return s2s::test::make_batch(bucket, batch_setup(), rng); }
 
 // The trainer's step without MPI: StepRunner, norm² and clip on the device, SGD.
 class DeviceRun {

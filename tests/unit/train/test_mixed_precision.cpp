@@ -26,80 +26,17 @@
 #include "s2s/train/optimizer.h"
 #include "s2s/train/seq2seq_model.h"
 #include "support/tolerances.h"
+#include "support/translate_runs.h"
 
 namespace s2s::test {
 namespace {
 
 using kern::MatmulPrecision;
-using train::Bucket;
-using train::ModelConfig;
 using train::Seq2SeqBatch;
 
 constexpr int kSteps = 40;
 constexpr int kBatchesPerBucket = 2;
 constexpr double kLearningRate = 0.01, kMaxNorm = 5.0;
-
-struct RunSetup {
-  std::string name;
-  ModelConfig model;
-  std::int64_t source_vocab, target_vocab, batch;
-  std::vector<Bucket> buckets;
-};
-
-ModelConfig base_model() {
-  ModelConfig m{};
-  m.cell = train::CellType::Gru;
-  m.num_layers = 1;
-  m.size = 32;
-  m.embedding_size = 0;
-  m.num_heads = 1;
-  m.attention = true;
-  m.num_samples = 0;
-  m.input_keep_prob = m.output_keep_prob = 1.0;
-  m.mask_padding = false;
-  m.dtype = DType::F32;
-  m.device = Device::CPU;
-  return m;
-}
-
-std::vector<RunSetup> setups() {
-  RunSetup gru{"gru_attention_sampled", base_model(), 50, 60, 8, {{4, 5}, {7, 8}}};
-  gru.model.num_samples = 16;
-  RunSetup lstm{"lstm2_heads2_full_softmax", base_model(), 40, 30, 6, {{3, 4}, {5, 7}}};
-  lstm.model.cell = train::CellType::Lstm;
-  lstm.model.num_layers = 2;
-  lstm.model.size = 24;
-  lstm.model.num_heads = 2;
-  return {gru, lstm};
-}
-
-// A full bucket of random words (ids >= 4), translate's layout: reversed source, GO ... EOS.
-Seq2SeqBatch make_batch(std::size_t bucket, const RunSetup& s, PhiloxStream& rng) {
-  const auto [enc, dec] = s.buckets[bucket];
-  const std::int64_t b = s.batch;
-  Seq2SeqBatch out;
-  out.bucket = bucket;
-  out.encoder_inputs = Tensor::zeros({enc, b}, DType::I32);
-  out.decoder_inputs = Tensor::zeros({dec, b}, DType::I32);
-  out.targets = Tensor::zeros({dec, b}, DType::I32);
-  out.weights = Tensor::zeros({dec, b}, DType::F32);
-  auto* e = out.encoder_inputs.data<std::int32_t>();
-  auto* d = out.decoder_inputs.data<std::int32_t>();
-  auto* t = out.targets.data<std::int32_t>();
-  auto* w = out.weights.data<float>();
-  auto word = [&](std::int64_t vocab) { return static_cast<std::int32_t>(4 + rng.below(std::uint64_t(vocab - 4))); };
-  for (std::int64_t i = 0; i < b; ++i) {
-    for (std::int64_t k = 1; k < enc; ++k) e[k * b + i] = word(s.source_vocab);
-    d[i] = 1;  // GO
-    for (std::int64_t k = 1; k < dec - 1; ++k) d[k * b + i] = word(s.target_vocab);
-    d[(dec - 1) * b + i] = 2;  // EOS
-    for (std::int64_t k = 0; k < dec - 1; ++k) {
-      t[k * b + i] = d[(k + 1) * b + i];
-      w[k * b + i] = 1.0f;
-    }
-  }
-  return out;
-}
 
 std::vector<Seq2SeqBatch> fixed_batches(const RunSetup& s) {
   PhiloxStream rng(99, /*stream=*/7);
@@ -172,7 +109,7 @@ double mean(const std::vector<double>& v, std::size_t begin, std::size_t end) {
 }
 
 TEST(MixedPrecision, Bf16TrainingFollowsFloat32) {
-  for (const RunSetup& s : setups()) {
+  for (const RunSetup& s : two_setups()) {
     const auto batches = fixed_batches(s);
     TrainingRun f32(s), bf16(s);
     bf16.copy_parameters_from(f32);
