@@ -37,9 +37,9 @@ void TrainStep::run(const train::Seq2SeqBatch& batch) {
     if (phases_ != nullptr) phases_->mark(phase);
   };
   mark("feed");
-  const train::StepFeed feed = model_->make_feed(batch, train::ForwardMode::Train);
+  runner_->stage(model_->make_feed(batch, train::ForwardMode::Train));
   mark("forward+backward");
-  const auto ran = runner_->run(feed, {});
+  const auto ran = runner_->run(ag::Tape::GradReadyFn{});
   loss_ = ran.loss;
   if (ran.tape_ops > 0) tape_ops_ = ran.tape_ops;
   mark("norm+clip");

@@ -8,9 +8,9 @@
 // the last loss), so a timing taken around several run()s plus one sync() is the step rate a
 // training run sees.
 // With a PhaseTimer set (s2s_bench_train --phases), run() marks the phases of the step on the
-// device timeline (kernels/phase_timer.h): "feed" (make_feed), "forward+backward"
-// (StepRunner::run: the feed's copy into the bucket's buffers, then the eager step or the graph
-// replay), "norm+clip", "update", then "idle" (from the end of the update to the next step's
+// device timeline (kernels/phase_timer.h): "feed" (make_feed, then StepRunner::stage: the feed's
+// copy into the bucket's buffers), "forward+backward" (StepRunner::run: the eager step or the
+// graph replay), "norm+clip", "update", then "idle" (from the end of the update to the next step's
 // first mark: the device waiting for the host; the last one before a collect is not charged).
 #include <memory>
 #include <string>

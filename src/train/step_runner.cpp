@@ -24,6 +24,26 @@ StepRunner::StepRunner(Seq2SeqModel& model, Options options, std::function<void(
 StepRunner::~StepRunner() = default;
 
 StepRunner::Result StepRunner::run(const StepFeed& feed, const ag::Tape::GradReadyFn& on_ready) {
+  stage(feed);
+  return run(on_ready);
+}
+
+void StepRunner::stage(const StepFeed& feed) {
+  if (model_.params().device() == Device::CPU) {
+    host_feed_ = feed;
+    staged_ = nullptr;
+  } else {
+    // The feed goes into this shape's device buffers (asynchronous staged copies), so an eager
+    // step and a graph read the same addresses.
+    staged_ = &slots_[Key{feed.batch.bucket, feed.batch.batch_size()}];
+    staged_->feed.copy_from(feed, Device::CUDA);
+  }
+  has_staged_ = true;
+}
+
+StepRunner::Result StepRunner::run(const ag::Tape::GradReadyFn& on_ready) {
+  S2S_CHECK(has_staged_, "StepRunner::run: no feed staged (call stage(feed) first)");
+  has_staged_ = false;
   Result result;
   auto step = [this, &result](const StepFeed& f, const ag::Tape::GradReadyFn& ready) {
     model_.params().zero_grads();
@@ -38,29 +58,27 @@ StepRunner::Result StepRunner::run(const StepFeed& feed, const ag::Tape::GradRea
     tape.clear();
     return fwd.loss.value();
   };
-  if (model_.params().device() == Device::CPU) {
-    result.loss = step(feed, on_ready);
+  if (staged_ == nullptr) {  // CPU
+    result.loss = step(host_feed_, on_ready);
     result.gradients_reported = true;
     return result;
   }
-  // The feed goes into this shape's device buffers (asynchronous staged copies), so an eager step
-  // and a graph read the same addresses.
-  Slots& slots = slots_[Key{feed.batch.bucket, feed.batch.batch_size()}];
-  slots.feed.copy_from(feed, Device::CUDA);
+  Slots& slots = *staged_;
+  const StepFeed& feed = slots.feed;
   if (!graphs_) {
-    slots.loss = step(slots.feed, on_ready);
+    slots.loss = step(feed, on_ready);
     result.loss = slots.loss;
     result.gradients_reported = true;
     return result;
   }
   // Inside a capture no gradient may be handed to the reducer (its host bookkeeping would run
-  // once, at capture time): report them all after the step instead.
-  // A failed capture may have run part of the body's host code: each run starts from the step's
-  // dropout counter, so the eager re-run draws the same masks.
+  // once, at capture time): report them all after the step instead. A failed capture may have run
+  // part of the body's host code: each run starts from the step's dropout counter, so the eager
+  // re-run draws the same masks.
   const std::uint64_t dropout_start = model_.dropout_counter();
   result.how = graphs_->run(Key{feed.batch.bucket, feed.batch.batch_size()}, [&] {
     model_.set_dropout_counter(dropout_start);
-    slots.loss = step(slots.feed, ag::Tape::GradReadyFn{});
+    slots.loss = step(feed, ag::Tape::GradReadyFn{});
   });
   if (result.how == cuda::GraphRun::Replayed) model_.replayed_forward(feed.batch.bucket, ForwardMode::Train);
   result.loss = slots.loss;

@@ -42,8 +42,12 @@ class StepRunner {
     bool gradients_reported = false;  // on_ready was called for every parameter gradient
     std::size_t tape_ops = 0;         // ops the forward recorded (0 when a graph was replayed)
   };
-  // `feed` from model.make_feed(…, ForwardMode::Train), on the host.
+  // `feed` from model.make_feed(…, ForwardMode::Train), on the host: stage(feed) then run(on_ready).
   Result run(const StepFeed& feed, const ag::Tape::GradReadyFn& on_ready);
+  // The two halves, for timing them apart: stage() copies the feed into its shape's device
+  // buffers (asynchronous; on the CPU it keeps the host feed), run() steps on the staged feed.
+  void stage(const StepFeed& feed);
+  Result run(const ag::Tape::GradReadyFn& on_ready);
 
   bool graphs_active() const { return graphs_ != nullptr; }
   cuda::GraphKeyStats graph_totals() const;
@@ -63,6 +67,9 @@ class StepRunner {
   Options options_;
   std::function<void(const std::string&)> warn_;
   std::map<Key, Slots> slots_;
+  StepFeed host_feed_;       // the staged feed on the CPU
+  Slots* staged_ = nullptr;  // the staged shape's buffers on CUDA (nullptr on the CPU)
+  bool has_staged_ = false;
   std::unique_ptr<cuda::GraphCapturer> capturer_;
   std::unique_ptr<cuda::GraphCache<Key>> graphs_;
 };
