@@ -247,7 +247,8 @@ int run(const Options& o) {
   }
   std::printf("# update: SgdOptimizer; clip and norm on the device; graphs column: captured/replayed/eager/failed\n");
   if (o.phases)
-    std::printf("# PHASES: ms per timed step on the %s timeline (feed = make_feed + the copy into the bucket buffers; fwd_bwd = forward + backward or the graph replay; "
+    std::printf("# PHASES: ms per timed step on the %s timeline (feed = make_feed + the copy into the bucket "
+                "buffers; fwd_bwd = forward + backward or the graph replay; "
                 "idle = device waiting for the host between steps); host_ms_per_step = host time queueing a step\n",
                 device == Device::CUDA ? "device (CUDA events)" : "host (steady clock)");
   return 0;
