@@ -2,8 +2,8 @@
 // every transpose combination, odd shapes, alpha/beta (beta = 0 must not read a NaN-filled C),
 // k = 0, batched, TF32 mode, run-to-run determinism, argument validation.
 #include <cmath>
-#include <sstream>
 
+#include "gpu/gemm_case.h"
 #include "gpu/harness.h"
 #include "s2s/kernels/gemm.h"
 
@@ -12,39 +12,11 @@ namespace {
 
 S2S_PARITY_COVERS("gemm", "gemm_batched");
 
-struct GemmCase {
-  std::int64_t batch, m, n, k;
-  bool ta, tb;
-  float alpha, beta;
-  bool batched;  // through gemm_batched (else gemm, batch must be 1)
-  std::string str() const {
-    std::ostringstream os;
-    os << (batched ? "gemm_batched" : "gemm") << " batch=" << batch << " m=" << m << " n=" << n << " k=" << k
-       << " ta=" << ta << " tb=" << tb << " alpha=" << alpha << " beta=" << beta;
-    return os.str();
-  }
-};
-
 // Restores FP32 math when a test that enabled TF32 ends (also on failure).
 struct Tf32Scope {
   explicit Tf32Scope(bool on) { cuda::set_gemm_tf32(on); }
   ~Tf32Scope() { cuda::set_gemm_tf32(false); }
 };
-
-// Runs one case on the device and returns C; checks guards of every operand.
-std::vector<float> run_cuda(const GemmCase& c, const std::vector<float>& a, const std::vector<float>& b,
-                            const std::vector<float>& c0) {
-  DeviceArray<float> da(a), db(b);
-  DeviceArray<float> dc = c.beta != 0.0f ? DeviceArray<float>(c0) : DeviceArray<float>::poisoned(c.batch * c.m * c.n);
-  if (c.batched)
-    S2S_CUDA_OP(gemm_batched)(dc.ptr(), da.ptr(), db.ptr(), c.ta, c.tb, c.batch, c.m, c.n, c.k, c.alpha, c.beta);
-  else
-    S2S_CUDA_OP(gemm)(dc.ptr(), da.ptr(), db.ptr(), c.ta, c.tb, c.m, c.n, c.k, c.alpha, c.beta);
-  EXPECT_TRUE(da.guards_intact("A")) << c.str();
-  EXPECT_TRUE(db.guards_intact("B")) << c.str();
-  EXPECT_TRUE(dc.guards_intact("C")) << c.str();
-  return dc.read();
-}
 
 // Draws inputs, runs the case, compares with the float64 reference under the per-element bound
 // of tolerances.h (plus the TF32 operand rounding when tf32).
@@ -63,7 +35,7 @@ void check_case(const GemmCase& c, bool tf32, std::uint64_t seed) {
     const double scaled = std::fabs(c.alpha) * ab[i] + std::fabs(c.beta) * std::fabs(c0[i]);
     bound[i] = kGemmSlack * (gamma(double(c.k) + 2) * scaled + (tf32 ? 2 * kTf32U * std::fabs(c.alpha) * ab[i] : 0.0));
   }
-  EXPECT_TRUE(near_bound(run_cuda(c, a, b, c0), want, bound)) << c.str() << (tf32 ? " (TF32)" : "");
+  EXPECT_TRUE(near_bound(run_cuda_gemm(c, a, b, c0), want, bound)) << c.str() << (tf32 ? " (TF32)" : "");
 }
 
 class GemmParity : public CudaTest {};
@@ -107,11 +79,11 @@ TEST_F(GemmParity, Tf32WithinTf32BoundAndDiffersFromFp32) {
   // The switch must change the arithmetic: on random data TF32 operand rounding is visible.
   Rng rng(12);
   const auto a = rng.uniform(c.m * c.k, -1, 1), b = rng.uniform(c.k * c.n, -1, 1), c0 = rng.uniform(c.m * c.n, -1, 1);
-  const auto fp32 = run_cuda(c, a, b, c0);
+  const auto fp32 = run_cuda_gemm(c, a, b, c0);
   std::vector<float> tf;
   {
     Tf32Scope tf32(true);
-    tf = run_cuda(c, a, b, c0);
+    tf = run_cuda_gemm(c, a, b, c0);
   }
   EXPECT_FALSE(bitwise_equal(fp32, tf)) << "set_gemm_tf32(true) did not change the result of a 256^3 GEMM";
 }
@@ -121,7 +93,7 @@ TEST_F(GemmParity, Deterministic) {
   Rng rng(21);
   const auto a = rng.uniform(c.batch * c.m * c.k, -1, 1), b = rng.uniform(c.batch * c.k * c.n, -1, 1);
   const auto c0 = rng.uniform(c.batch * c.m * c.n, -1, 1);
-  EXPECT_TRUE(bitwise_equal(run_cuda(c, a, b, c0), run_cuda(c, a, b, c0)));
+  EXPECT_TRUE(bitwise_equal(run_cuda_gemm(c, a, b, c0), run_cuda_gemm(c, a, b, c0)));
 }
 
 TEST_F(GemmParity, RejectsBadArguments) {

@@ -21,8 +21,8 @@
 #include <bit>
 #include <cmath>
 #include <limits>
-#include <sstream>
 
+#include "gpu/gemm_case.h"
 #include "gpu/harness.h"
 #include "s2s/kernels/bf16.h"
 #include "s2s/kernels/gemm.h"
@@ -36,32 +36,7 @@ using kern::MatmulPrecisionScope;
 constexpr double kBf16CudaSlack = 4.0;  // see the file comment
 constexpr double kBf16CpuSlack = 1.0;
 
-struct Case {
-  std::int64_t batch, m, n, k;
-  bool ta, tb;
-  float alpha, beta;
-  bool batched;  // through gemm_batched (else gemm, batch 1)
-  std::string str() const {
-    std::ostringstream os;
-    os << (batched ? "gemm_batched" : "gemm") << " batch=" << batch << " m=" << m << " n=" << n << " k=" << k
-       << " ta=" << ta << " tb=" << tb << " alpha=" << alpha << " beta=" << beta << " (bf16)";
-    return os.str();
-  }
-};
-
-std::vector<float> run_cuda(const Case& c, const std::vector<float>& a, const std::vector<float>& b,
-                            const std::vector<float>& c0) {
-  DeviceArray<float> da(a), db(b);
-  DeviceArray<float> dc = c.beta != 0.0f ? DeviceArray<float>(c0) : DeviceArray<float>::poisoned(c.batch * c.m * c.n);
-  if (c.batched)
-    S2S_CUDA_OP(gemm_batched)(dc.ptr(), da.ptr(), db.ptr(), c.ta, c.tb, c.batch, c.m, c.n, c.k, c.alpha, c.beta);
-  else
-    S2S_CUDA_OP(gemm)(dc.ptr(), da.ptr(), db.ptr(), c.ta, c.tb, c.m, c.n, c.k, c.alpha, c.beta);
-  EXPECT_TRUE(da.guards_intact("A")) << c.str();
-  EXPECT_TRUE(db.guards_intact("B")) << c.str();
-  EXPECT_TRUE(dc.guards_intact("C")) << c.str();
-  return dc.read();
-}
+using Case = GemmCase;  // gpu/gemm_case.h
 
 std::vector<float> run_cpu_twin(const Case& c, const std::vector<float>& a, const std::vector<float>& b,
                                 const std::vector<float>& c0) {
@@ -96,7 +71,7 @@ void check_case(const Case& c, std::uint64_t seed) {
     pair_bound[i] = cuda_bound[i] + cpu_bound[i];
   }
   MatmulPrecisionScope bf16(MatmulPrecision::BF16);
-  const auto got = run_cuda(c, a, b, c0), twin = run_cpu_twin(c, a, b, c0);
+  const auto got = run_cuda_gemm(c, a, b, c0), twin = run_cpu_twin(c, a, b, c0);
   EXPECT_TRUE(near_bound(twin, want, cpu_bound)) << c.str() << ": CPU twin vs float64 of rounded operands";
   EXPECT_TRUE(near_bound(got, want, cuda_bound)) << c.str() << ": CUDA vs float64 of rounded operands";
   EXPECT_TRUE(near_bound(got, to_double(twin), pair_bound)) << c.str() << ": CUDA vs CPU twin";
@@ -154,14 +129,14 @@ TEST_F(GemmBf16Parity, RoundingIsTheCpuTwinsBitForBit) {
   MatmulPrecisionScope bf16(MatmulPrecision::BF16);
   std::vector<float> want(a.size());
   kern::round_to_bf16(want.data(), a.data(), m * k);
-  EXPECT_TRUE(bitwise_equal(run_cuda({1, m, k, k, false, false, 1.0f, 0.0f, false}, a, eye, {}), want));
+  EXPECT_TRUE(bitwise_equal(run_cuda_gemm({1, m, k, k, false, false, 1.0f, 0.0f, false}, a, eye, {}), want));
 
   // Non-finite values cannot go through A @ I (inf * 0 = NaN): one 1x1x1 product each.
   const float inf = std::numeric_limits<float>::infinity();
   const std::vector<float> odd = {inf, -inf, std::numeric_limits<float>::quiet_NaN(), f(0x7F7FFFFFu),
                                   f(0xFF7F8000u), f(0x7F7F8000u)};
   const auto n = static_cast<std::int64_t>(odd.size());
-  const auto got = run_cuda({n, 1, 1, 1, false, false, 1.0f, 0.0f, true}, odd, std::vector<float>(n, 1.0f), {});
+  const auto got = run_cuda_gemm({n, 1, 1, 1, false, false, 1.0f, 0.0f, true}, odd, std::vector<float>(n, 1.0f), {});
   for (std::int64_t i = 0; i < n; ++i) {
     const float w = kern::round_to_bf16(odd[i]);  // inf, -inf, NaN, inf (FLT_MAX overflows), -inf, inf (ties)
     if (std::isnan(w)) EXPECT_TRUE(std::isnan(got[i])) << i;
@@ -174,13 +149,13 @@ TEST_F(GemmBf16Parity, SwitchingPrecisionChangesAndRestoresTheResult) {
   const Case c{1, 256, 256, 256, false, true, 1.0f, 0.0f, false};
   Rng rng(12);
   const auto a = rng.uniform(c.m * c.k, -1, 1), b = rng.uniform(c.k * c.n, -1, 1), c0 = rng.uniform(c.m * c.n, -1, 1);
-  const auto fp32_before = run_cuda(c, a, b, c0);
+  const auto fp32_before = run_cuda_gemm(c, a, b, c0);
   std::vector<float> bf;
   {
     MatmulPrecisionScope bf16(MatmulPrecision::BF16);
-    bf = run_cuda(c, a, b, c0);
+    bf = run_cuda_gemm(c, a, b, c0);
   }
-  const auto fp32_after = run_cuda(c, a, b, c0);
+  const auto fp32_after = run_cuda_gemm(c, a, b, c0);
   EXPECT_FALSE(bitwise_equal(fp32_before, bf)) << "BF16 did not change a 256^3 GEMM";
   EXPECT_TRUE(bitwise_equal(fp32_before, fp32_after)) << "float32 results changed after a BF16 GEMM";
 }
@@ -207,7 +182,7 @@ TEST_F(GemmBf16Parity, Deterministic) {
   const auto a = rng.uniform(c.batch * c.m * c.k, -1, 1), b = rng.uniform(c.batch * c.k * c.n, -1, 1);
   const auto c0 = rng.uniform(c.batch * c.m * c.n, -1, 1);
   MatmulPrecisionScope bf16(MatmulPrecision::BF16);
-  EXPECT_TRUE(bitwise_equal(run_cuda(c, a, b, c0), run_cuda(c, a, b, c0)));
+  EXPECT_TRUE(bitwise_equal(run_cuda_gemm(c, a, b, c0), run_cuda_gemm(c, a, b, c0)));
 }
 
 }  // namespace
