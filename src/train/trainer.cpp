@@ -27,6 +27,7 @@
 #include "s2s/train/seq2seq_model.h"
 #include "s2s/train/nan_guard.h"
 #include "s2s/train/signals.h"
+#include "s2s/train/step_history.h"
 #include "s2s/train/step_runner.h"
 #include "s2s/train/training_log.h"
 
@@ -35,10 +36,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-enum AuxSlot { kAuxLoss, kAuxTokens, kAuxCheckpoint, kAuxTerm, kAuxInt, kAuxSize };
-// A row of the step history: the reduced aux, then the global gradient norm².
-constexpr std::int64_t kHistNormSq = kAuxSize;
-constexpr std::int64_t kHistCols = kAuxSize + 1;
 
 // nan_policy skip: this many non-finite steps in a row means the run is not recovering (e.g. an
 // update overflowed the parameters, so every later step is non-finite and global_step would never
@@ -84,15 +81,9 @@ struct Session {
   std::unique_ptr<CheckpointManager> checkpoints;
   std::unique_ptr<data::Prefetcher> prefetcher;
   std::unique_ptr<dist::GradientReducer> reducer;
-  // [kAuxSize] on the model's device and in its dtype, all-reduced (averaged) together with the
-  // gradients, so the step's bookkeeping costs no extra collective: every rank sees the global
-  // loss and token count, and a signal on any rank (> 0 after averaging) stops every rank at the
-  // same step.
-  Tensor aux;
-  // [sync_every, kHistCols] on the device: one row per step since the last sync point. The host
-  // reads the rows only at a sync point (one copy), so the steps in between never wait for the GPU.
-  Tensor history;
-  std::int64_t sync_every = 1;
+  // Loss, tokens, signal flags and gradient norm of the steps since the last sync point, on the
+  // device; the aux part is all-reduced with the gradients.
+  std::unique_ptr<StepHistory> history;
   std::unique_ptr<StepRunner> runner;
   LoopState loop;
 };
@@ -118,9 +109,8 @@ void build(Session& s) {
   s.schedule = make_lr_schedule(cfg.optim);
   s.checkpoints = std::make_unique<CheckpointManager>(cfg.train.train_dir, cfg.train.keep_checkpoints,
                                                       [](const std::string& w) { dist::log_all("warning: " + w); });
-  s.aux = Tensor::zeros({kAuxSize}, cfg.model.dtype, cfg.model.device);
-  s.sync_every = cfg.train.effective_sync_every(cfg.model.device);
-  s.history = Tensor::zeros({s.sync_every, kHistCols}, cfg.model.dtype, cfg.model.device);
+  s.history = std::make_unique<StepHistory>(cfg.train.effective_sync_every(cfg.model.device), cfg.model.dtype,
+                                            cfg.model.device);
   StepRunner::Options so;
   so.cuda_graphs = cfg.train.cuda_graphs;
   s.runner = std::make_unique<StepRunner>(*s.model, so, [](const std::string& w) { dist::log_all("warning: " + w); });
@@ -138,7 +128,7 @@ void build(Session& s) {
   if (cfg.dist.reducer == ReducerKind::Auto) reducer = cfg.model.device == Device::CUDA ? "nccl" : "mpi";
   s.reducer = dist::make_reducer(reducer, s.world, ro);
   std::vector<Tensor> reduced = s.grads;
-  reduced.push_back(s.aux);
+  reduced.push_back(s.history->aux());
   s.reducer->prepare(reduced);
   dist::log_root("model: {} {}x{} {}, vocab {}/{}, {} parameters ({} tensors), {} softmax, buckets {}; "
                  "gradient buckets of {:.2f} MiB",
@@ -219,14 +209,11 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
   if (cfg.is_explicit("dist.timeout_s") || std::getenv("S2S_DIST_TIMEOUT_S") == nullptr)
     world.set_timeout_s(cfg.dist.timeout_s);
   // float32 matrix products of this run (kernels/gemm.h): float32, TF32 or bf16 operands.
-  kern::set_matmul_precision(cfg.model.dtype != DType::F32 || cfg.train.precision == Precision::Float32
-                                 ? kern::MatmulPrecision::Float32
-                                 : cfg.train.precision == Precision::TF32 ? kern::MatmulPrecision::TF32
-                                                                          : kern::MatmulPrecision::BF16);
+  kern::set_matmul_precision(kern::parse_matmul_precision(to_string(cfg.train.precision)));
   Session s(cfg, world);
   build(s);
   dist::log_root("step on {}: {} matrix products, host reads every {} step(s){}",
-                 cfg.model.device == Device::CUDA ? "cuda" : "cpu", to_string(cfg.train.precision), s.sync_every,
+                 cfg.model.device == Device::CUDA ? "cuda" : "cpu", to_string(cfg.train.precision), s.history->capacity(),
                  s.runner->graphs_active() ? ", a CUDA graph per bucket after 2 warm-up steps" : "");
   auto cursor = restore_or_broadcast(s);
   start_data(s, cursor);
@@ -242,60 +229,46 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
   bool saved_this_run = false;
   std::int64_t consecutive_skips = 0;  // identical on every rank (decided on reduced values)
   const double max_norm = cfg.optim.max_gradient_norm;
-  const DType dtype = cfg.model.dtype;
-
-  // Steps run since the last sync point, waiting for their history rows to be read.
-  struct Pending {
-    std::int64_t step;  // global_step this step reaches when it is applied
-    int bucket;
-    double learning_rate;
-    dist::ReduceStats reduce;
-  };
-  std::vector<Pending> pending;
   auto window_start = Clock::now();
   struct SyncResult {
     bool apply_last = true;  // the newest step's update may be applied (nan_policy)
     bool checkpoint = false, term = false, interrupt = false;
   };
-  // A sync point: wait for the device (with the collective deadline), read the history rows in one
-  // copy, then account, check and log every pending step in order. Only the newest step can still
+  // A sync point: wait for the device (with the collective deadline), read the steps recorded
+  // since the last one, then account, check and log each in order. Only the newest step can still
   // be skipped (nan_policy skip syncs every step); nan_policy stop throws naming the first bad step.
   auto sync_point = [&]() {
     SyncResult out;
     s.reducer->synchronize();
-    const std::int64_t n = static_cast<std::int64_t>(pending.size());
-    const Tensor rows = s.history.rows(0, n).to(Device::CPU).to_dtype(DType::F64);
-    const double* h = rows.data<double>();
+    const std::vector<StepRecord> steps = s.history->read(world_size);
     const auto now = Clock::now();
-    const double per_step = std::chrono::duration<double>(now - window_start).count() / double(n);
+    const double per_step = std::chrono::duration<double>(now - window_start).count() / double(steps.size());
     window_start = now;
-    for (std::int64_t i = 0; i < n; ++i) {
-      const double* row = h + i * kHistCols;
-      const Pending& p = pending[static_cast<std::size_t>(i)];
-      const bool newest = i + 1 == n;
+    for (const StepRecord& r : steps) {
+      const bool newest = &r == &steps.back();
       StepReport report;
-      report.loss = row[kAuxLoss];  // mean of the ranks' losses: the global batch's
-      report.tokens = std::round(row[kAuxTokens] * world_size);  // target tokens of the global batch
-      report.grad_norm = std::sqrt(row[kHistNormSq]);
-      report.bucket = p.bucket;
-      report.learning_rate = p.learning_rate;
-      report.reduce = p.reduce;
+      report.loss = r.loss;
+      report.tokens = r.tokens;
+      report.grad_norm = r.grad_norm;
+      report.bucket = r.info.bucket;
+      report.learning_rate = r.info.learning_rate;
+      report.reduce = r.info.reduce;
       report.step_seconds = per_step;
-      out.checkpoint = out.checkpoint || row[kAuxCheckpoint] > 0;
-      out.term = out.term || row[kAuxTerm] > 0;
-      out.interrupt = out.interrupt || row[kAuxInt] > 0;
+      out.checkpoint = out.checkpoint || r.checkpoint;
+      out.term = out.term || r.term;
+      out.interrupt = out.interrupt || r.interrupt;
       // The parameters' gradients are those of the newest step: name one only for that step.
-      const bool ok = nan_guard.check(p.step, p.bucket, report.loss, report.grad_norm,
+      const bool ok = nan_guard.check(r.info.step, r.info.bucket, r.loss, r.grad_norm,
                                       newest ? std::span<const ParamRef>(s.refs) : std::span<const ParamRef>());
       if (ok) {
-        s.loop.add(report.loss, report.tokens);
+        s.loop.add(r.loss, r.tokens);
         consecutive_skips = 0;
-        report.step = p.step;
+        report.step = r.info.step;
       } else {
         S2S_CHECK(newest, "internal: a deferred step was found non-finite under nan_policy skip");
         out.apply_last = false;
         report.skipped = true;
-        report.step = p.step - 1;
+        report.step = r.info.step - 1;
         s.loop.skipped_steps = nan_guard.skipped();
         if (++consecutive_skips >= kMaxConsecutiveSkips)
           fail_not_recovering(s.params, s.loop.global_step, nan_guard.last_reason());
@@ -303,7 +276,6 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
       s.loop.step_seconds += report.step_seconds;
       log.step(report);
     }
-    pending.clear();
     return out;
   };
 
@@ -315,27 +287,17 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
     if (!ran.gradients_reported)  // a graph step: hand every gradient over now, last layer first
       for (auto g = s.grads.rbegin(); g != s.grads.rend(); ++g) s.reducer->ready(*g);
 
-    // The step's bookkeeping rides along with the gradients: the loss (device to device) and this
-    // rank's token count and signal flags (one small asynchronous upload).
+    // The step's bookkeeping rides along with the gradients.
     const SignalRequest local = poll_signals();
-    const std::vector<double> flags = {kern::sum(batch.weights), local.checkpoint ? 1.0 : 0.0,
-                                       local.exit && local.signal != 2 ? 1.0 : 0.0,
-                                       local.exit && local.signal == 2 ? 1.0 : 0.0};
-    s.aux.rows(kAuxLoss, kAuxLoss + 1).copy_from(ran.loss.reshape({1}));
-    s.aux.rows(kAuxTokens, kAuxSize).copy_from(Tensor::from_vector<double>({kAuxSize - 1}, flags).to_dtype(dtype));
-    s.reducer->ready(s.aux);
+    s.history->set_aux(ran.loss, kern::sum(batch.weights), local.checkpoint, local.exit && local.signal != 2,
+                       local.exit && local.signal == 2);
+    s.reducer->ready(s.history->aux());
     const dist::ReduceStats reduce = s.reducer->finish();
-
-    Tensor row = s.history[static_cast<std::int64_t>(pending.size())];
-    row.rows(0, kAuxSize).copy_from(s.aux);
-    Tensor norm_sq = row.rows(kHistNormSq, kHistNormSq + 1);
-    kern::global_sum_squares(norm_sq, s.grads);  // on the device: no host read
     const std::int64_t next_step = s.loop.global_step + 1;
     const double learning_rate = s.schedule->learning_rate(s.loop.global_step);
-    pending.push_back({next_step, batch.bucket, learning_rate, reduce});
+    const Tensor norm_sq = s.history->record(s.grads, {next_step, batch.bucket, learning_rate, reduce});
 
-    const bool sync = static_cast<std::int64_t>(pending.size()) >= s.sync_every ||
-                      next_step % cfg_t.steps_per_checkpoint == 0 ||
+    const bool sync = s.history->full() || next_step % cfg_t.steps_per_checkpoint == 0 ||
                       (cfg_t.log_every > 0 && next_step % cfg_t.log_every == 0) ||
                       (cfg_t.max_steps > 0 && next_step >= cfg_t.max_steps);
     SyncResult synced;
