@@ -34,58 +34,10 @@ constexpr double kLearningRate = 0.5, kMaxNorm = 5.0;  // translate's defaults
 constexpr double kRelFloor = 1e-5;                     // see the file comment
 constexpr double kDriftFactor = 4.0;
 
-// One model, its optimizer and the trainer's step (forward, backward, clip, SGD).
-class TrainingRun {
- public:
-  TrainingRun(const RunSetup& s, DType dtype, Device device) {
-    ModelConfig m = s.model;
-    m.dtype = dtype;
-    m.device = device;
-    model_ = std::make_unique<train::Seq2SeqModel>(m, s.source_vocab, s.target_vocab, s.buckets, /*seed=*/1234);
-    model_->create_variables();
-    params_ = model_->params().parameters();
-  }
-
-  // Sets every parameter to `from`'s values (converted to this run's dtype and device).
-  void copy_parameters_from(TrainingRun& from) {
-    ASSERT_EQ(params_.size(), from.params_.size());
-    for (std::size_t i = 0; i < params_.size(); ++i) {
-      ASSERT_EQ(params_[i].name(), from.params_[i].name());
-      const Tensor host = from.params_[i].value().to(Device::CPU).to_dtype(params_[i].dtype());
-      params_[i].mutable_value().copy_from(host);
-    }
-  }
-
-  // Returns the step's loss (before the update) and leaves the global norm in last_norm().
-  double step(const Seq2SeqBatch& batch) {
-    ag::Tape tape;
-    train::ForwardResult fwd;
-    {
-      ag::TapeScope recording(&tape);
-      fwd = model_->forward(batch, train::ForwardMode::Train);
-    }
-    model_->params().zero_grads();
-    tape.backward(fwd.loss);
-    tape.clear();
-    std::vector<Tensor> grads;
-    std::vector<train::ParamRef> refs;
-    for (auto& p : params_) {
-      grads.push_back(p.grad());
-      refs.push_back({p.name(), p.value(), p.grad()});
-    }
-    norm_ = train::global_norm(grads);
-    train::scale_to_global_norm(grads, norm_, kMaxNorm);
-    optimizer_.step(refs, kLearningRate);
-    return fwd.loss.value().item();
-  }
-  double last_norm() const { return norm_; }
-
- private:
-  std::unique_ptr<train::Seq2SeqModel> model_;
-  std::vector<ag::Var> params_;
-  train::SgdOptimizer optimizer_;
-  double norm_ = 0;
-};
+// SGD at translate's defaults in `dtype` on `device`.
+TrainingRun sgd_run(const RunSetup& s, DType dtype, Device device) {
+  return TrainingRun(s, std::make_unique<train::SgdOptimizer>(), kLearningRate, kMaxNorm, dtype, device);
+}
 
 struct Trace {
   std::vector<double> loss, norm;
@@ -122,7 +74,7 @@ struct References {
 };
 // The float64 and float32 CPU runs from the float32 run's initial parameters.
 References cpu_references(const RunSetup& s, TrainingRun& f32) {
-  TrainingRun f64(s, DType::F64, Device::CPU);
+  TrainingRun f64 = sgd_run(s, DType::F64, Device::CPU);
   f64.copy_parameters_from(f32);
   References r;
   r.f64 = train_steps(f64, s);
@@ -132,7 +84,7 @@ References cpu_references(const RunSetup& s, TrainingRun& f32) {
 
 TEST(ModelParity, Float32CpuFollowsFloat64) {
   for (const RunSetup& s : two_setups()) {
-    TrainingRun f32(s, DType::F32, Device::CPU);
+    TrainingRun f32 = sgd_run(s, DType::F32, Device::CPU);
     const References r = cpu_references(s, f32);
     for (int k = 0; k < kSteps; ++k) {
       EXPECT_TRUE(std::isfinite(r.f64.loss[k]) && r.f64.loss[k] > 0) << s.name;
@@ -147,7 +99,7 @@ class ModelCudaParity : public CudaTest {};
 
 TEST_F(ModelCudaParity, ShortTrainingRunGivesTheCpuLosses) {
   for (const RunSetup& s : two_setups()) {
-    TrainingRun f32(s, DType::F32, Device::CPU), dev(s, DType::F32, Device::CUDA);
+    TrainingRun f32 = sgd_run(s, DType::F32, Device::CPU), dev = sgd_run(s, DType::F32, Device::CUDA);
     dev.copy_parameters_from(f32);
     const References r = cpu_references(s, f32);
     const Trace got = train_steps(dev, s);

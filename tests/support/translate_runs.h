@@ -2,13 +2,19 @@
 // Owns (tests): the small translate-model runs several test binaries train side by side — float32
 // vs bf16 (tests/unit/train/test_mixed_precision.cpp), CPU vs CUDA
 // (tests/gpu_model/test_model_parity.cpp), graphs vs eager (tests/gpu_model/test_step_runner_cuda.cpp):
-// two model setups covering GRU/LSTM, sampled/full softmax and 1–2 heads, and random full-bucket
-// batches in translate's layout.
+// two model setups covering GRU/LSTM, sampled/full softmax and 1–2 heads, random full-bucket
+// batches in translate's layout, and TrainingRun, the trainer's step without MPI.
+#include <gtest/gtest.h>
+
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "s2s/autograd/var.h"
 #include "s2s/core/philox.h"
+#include "s2s/train/clip.h"
+#include "s2s/train/optimizer.h"
 #include "s2s/train/seq2seq_model.h"
 
 namespace s2s::test {
@@ -77,5 +83,67 @@ inline train::Seq2SeqBatch make_batch(std::size_t bucket, const RunSetup& s, Phi
   }
   return out;
 }
+
+// One model (seed 1234, the setup's config in `dtype` on `device`), an optimizer and the
+// trainer's step: forward (Train), backward, clip_by_global_norm, update.
+class TrainingRun {
+ public:
+  TrainingRun(const RunSetup& s, std::unique_ptr<train::Optimizer> optimizer, double learning_rate, double max_norm,
+              DType dtype = DType::F32, Device device = Device::CPU)
+      : optimizer_(std::move(optimizer)), learning_rate_(learning_rate), max_norm_(max_norm) {
+    train::ModelConfig m = s.model;
+    m.dtype = dtype;
+    m.device = device;
+    model_ = std::make_unique<train::Seq2SeqModel>(m, s.source_vocab, s.target_vocab, s.buckets, /*seed=*/1234);
+    model_->create_variables();
+    params_ = model_->params().parameters();
+  }
+
+  // Sets every parameter to `from`'s values (converted to this run's dtype and device).
+  void copy_parameters_from(TrainingRun& from) {
+    ASSERT_EQ(params_.size(), from.params_.size());
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      ASSERT_EQ(params_[i].name(), from.params_[i].name());
+      const Tensor host = from.params_[i].value().to(Device::CPU).to_dtype(params_[i].dtype());
+      params_[i].mutable_value().copy_from(host);
+    }
+  }
+
+  // Returns the step's loss (before the update) and leaves the global norm in last_norm().
+  double step(const train::Seq2SeqBatch& batch) {
+    ag::Tape tape;
+    train::ForwardResult fwd;
+    {
+      ag::TapeScope recording(&tape);
+      fwd = model_->forward(batch, train::ForwardMode::Train);
+    }
+    model_->params().zero_grads();
+    tape.backward(fwd.loss);
+    tape.clear();
+    std::vector<Tensor> grads;
+    std::vector<train::ParamRef> refs;
+    for (auto& p : params_) {
+      grads.push_back(p.grad());
+      refs.push_back({p.name(), p.value(), p.grad()});
+    }
+    norm_ = train::clip_by_global_norm(grads, max_norm_);
+    optimizer_->step(refs, learning_rate_);
+    return fwd.loss.value().item();
+  }
+  double last_norm() const { return norm_; }
+
+  std::vector<DType> parameter_dtypes() const {
+    std::vector<DType> out;
+    for (const auto& p : params_) out.push_back(p.value().dtype());
+    return out;
+  }
+
+ private:
+  std::unique_ptr<train::Seq2SeqModel> model_;
+  std::vector<ag::Var> params_;
+  std::unique_ptr<train::Optimizer> optimizer_;
+  double learning_rate_, max_norm_;
+  double norm_ = 0;
+};
 
 }  // namespace s2s::test

@@ -47,54 +47,10 @@ std::vector<Seq2SeqBatch> fixed_batches(const RunSetup& s) {
 }
 
 // The trainer's step: forward on the tape, backward, global-norm clip, Adam.
-class TrainingRun {
- public:
-  explicit TrainingRun(const RunSetup& s) : optimizer_(0.9, 0.999, 1e-8) {
-    model_ = std::make_unique<train::Seq2SeqModel>(s.model, s.source_vocab, s.target_vocab, s.buckets, /*seed=*/1234);
-    model_->create_variables();
-    params_ = model_->params().parameters();
-  }
-
-  void copy_parameters_from(TrainingRun& from) {
-    ASSERT_EQ(params_.size(), from.params_.size());
-    for (std::size_t i = 0; i < params_.size(); ++i) {
-      ASSERT_EQ(params_[i].name(), from.params_[i].name());
-      params_[i].mutable_value().copy_from(from.params_[i].value());
-    }
-  }
-
-  double step(const Seq2SeqBatch& batch) {
-    ag::Tape tape;
-    train::ForwardResult fwd;
-    {
-      ag::TapeScope recording(&tape);
-      fwd = model_->forward(batch, train::ForwardMode::Train);
-    }
-    model_->params().zero_grads();
-    tape.backward(fwd.loss);
-    tape.clear();
-    std::vector<Tensor> grads;
-    std::vector<train::ParamRef> refs;
-    for (auto& p : params_) {
-      grads.push_back(p.grad());
-      refs.push_back({p.name(), p.value(), p.grad()});
-    }
-    train::clip_by_global_norm(grads, kMaxNorm);
-    optimizer_.step(refs, kLearningRate);
-    return fwd.loss.value().item();
-  }
-
-  std::vector<DType> parameter_dtypes() const {
-    std::vector<DType> out;
-    for (const auto& p : params_) out.push_back(p.value().dtype());
-    return out;
-  }
-
- private:
-  std::unique_ptr<train::Seq2SeqModel> model_;
-  std::vector<ag::Var> params_;
-  train::AdamOptimizer optimizer_;
-};
+// Adam (TF defaults) at kLearningRate, clipped at kMaxNorm, float32 on the CPU.
+TrainingRun adam_run(const RunSetup& s) {
+  return TrainingRun(s, std::make_unique<train::AdamOptimizer>(0.9, 0.999, 1e-8), kLearningRate, kMaxNorm);
+}
 
 std::vector<double> train_losses(TrainingRun& run, const std::vector<Seq2SeqBatch>& batches) {
   std::vector<double> losses;
@@ -111,7 +67,7 @@ double mean(const std::vector<double>& v, std::size_t begin, std::size_t end) {
 TEST(MixedPrecision, Bf16TrainingFollowsFloat32) {
   for (const RunSetup& s : two_setups()) {
     const auto batches = fixed_batches(s);
-    TrainingRun f32(s), bf16(s);
+    TrainingRun f32 = adam_run(s), bf16 = adam_run(s);
     bf16.copy_parameters_from(f32);
     std::vector<double> l32, l16;
     {  // explicit: the setting is process-wide, and a trainer test may have run before this one
