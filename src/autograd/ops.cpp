@@ -299,13 +299,22 @@ Var sum(const Var& x) {
 
 Var row_sum(const Var& x) {
   S2S_CHECK(x.ndim() == 2, "row_sum: needs [R, C], got ", shape_str(x.shape()));
-  Tensor ones_value = new_like(x.value(), {x.dim(1), 1});
-  kern::fill(ones_value, 1.0);
-  Var ones = constant(ones_value);
-  // A sum, not a learned product: float32 even under bf16 matmul precision, so a loss summed
-  // here (sampled softmax with num_true > 1) is not rounded to bf16.
-  kern::MatmulPrecisionScope exact(kern::MatmulPrecision::Float32);
-  return reshape(matmul(x, ones), {x.dim(0)});
+  const std::int64_t rows = x.dim(0), cols = x.dim(1);
+  // A reduction kernel, not a product with a ones vector: exact sums under any matmul precision
+  // (bf16 would round a loss summed here) and no ones constant to fill. x is read as [R, C, 1].
+  Var y(new_like(x.value(), {rows}));
+  Tensor y2 = y.mutable_value().reshape({rows, 1});
+  kern::fill(y2, 0.0);
+  kern::sum_middle(y2, x.value().reshape({rows, cols, 1}));
+  if (needs_record({&x})) {
+    active_tape()->record(y, {x}, [x, rows, cols](const Tensor& dy) mutable {
+      if (Tensor* g = grad_of(x)) {  // dx[r, c] += dy[r]
+        Tensor g3 = g->reshape({rows, cols, 1});
+        kern::add_broadcast_middle(g3, g3, dy.reshape({rows, 1}));
+      }
+    });
+  }
+  return y;
 }
 
 Var stop_gradient(const Var& x) { return constant(x.value()); }

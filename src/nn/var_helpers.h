@@ -6,7 +6,6 @@
 #include "s2s/autograd/ops.h"
 #include "s2s/autograd/param_store.h"
 #include "s2s/kernels/fill.h"
-#include "s2s/kernels/gemm.h"
 
 namespace s2s::nn::detail {
 
@@ -17,12 +16,10 @@ inline ag::Var filled(const Shape& shape, DType dtype, Device device, double val
   return ag::constant(t);
 }
 
-// v [C] -> [R, C] with every row equal to v (differentiable; a [R,1]@[1,C] product, so it runs on
-// every backend).
+// v [C] -> [R, C] with every row equal to v (differentiable: the bias add onto zeros, whose
+// backward is the column sum; exact under any matmul precision).
 inline ag::Var broadcast_rows(const ag::Var& v, std::int64_t rows) {
-  // A copy, not a learned product: exact (float32) even under bf16 matmul precision.
-  kern::MatmulPrecisionScope exact(kern::MatmulPrecision::Float32);
-  return ag::matmul(filled({rows, 1}, v.dtype(), v.device(), 1.0), ag::reshape(v, {1, v.dim(0)}));
+  return ag::add_bias(filled({rows, v.dim(0)}, v.dtype(), v.device(), 0.0), v);
 }
 
 // 1 − x.
