@@ -11,6 +11,7 @@
 #include "s2s/kernels/embedding.h"
 #include "s2s/kernels/fill.h"
 #include "s2s/kernels/gemm.h"
+#include "s2s/kernels/mask.h"
 #include "s2s/kernels/optimizer.h"
 #include "s2s/kernels/reduce.h"
 #include "s2s/kernels/rnn_cell.h"
@@ -89,6 +90,7 @@ const OpEntry kOps[] = {
     S2S_OP(clip, scale_by_global_norm),
     S2S_OP(dropout, dropout_mask),
     S2S_OP(fill, fill),
+    S2S_OP(mask, padding_mask),
 };
 
 #undef S2S_OP

@@ -11,6 +11,8 @@
 #include "decoder_loop.h"
 #include "s2s/autograd/ops.h"
 #include "s2s/autograd/rnn_ops.h"
+#include "s2s/kernels/fill.h"
+#include "s2s/kernels/tensor_ops.h"
 #include "s2s/nn/linear.h"
 #include "var_helpers.h"
 
@@ -65,11 +67,18 @@ RnnOutput run_attention_decoder(ParamStore& ps, std::int64_t steps, const detail
   heads.size = attention_states.dim(2);
   const std::int64_t B = heads.batch, L = heads.length, A = heads.size;
   if (options.attention_mask) {
-    const Tensor m = options.attention_mask->to(Device::CPU).to_dtype(DType::F64);
-    S2S_CHECK(m.numel() == B * L, "attention_decoder: attention_mask must be [", B, ", ", L, "], got ", shape_str(m.shape()));
-    Tensor bias = Tensor::zeros({B, L}, DType::F64);
-    for (std::int64_t i = 0; i < B * L; ++i) bias.data<double>()[i] = m.data<double>()[i] != 0.0 ? 0.0 : -double(FLT_MAX);
-    heads.mask_bias = ag::constant(bias.to_dtype(dtype).to(device));
+    Tensor m = *options.attention_mask;
+    S2S_CHECK(m.defined() && m.numel() == B * L, "attention_decoder: attention_mask must be [", B, ", ", L, "], got ",
+              m.defined() ? shape_str(m.shape()) : std::string("an undefined tensor"));
+    // A mask already in the step's dtype and memory (mask_padding builds it there) is used as it
+    // is; any other is converted once (a host mask: one upload).
+    if (m.dtype() != dtype || m.device() != device) m = m.to(Device::CPU).to_dtype(dtype).to(device);
+    // bias = FLT_MAX·(mask − 1): 0 where the mask is 1, −FLT_MAX where it is 0 (exact in both
+    // dtypes), on the device.
+    Tensor bias = Tensor::empty({B, L}, dtype, device);
+    kern::fill(bias, -double(FLT_MAX));
+    kern::axpy(bias, m.reshape({B, L}), double(FLT_MAX));
+    heads.mask_bias = ag::constant(bias);
   }
   Var hidden_2d = ag::reshape(attention_states, {B * L, A});
   for (std::int64_t k = 0; k < options.num_heads; ++k) {

@@ -2,6 +2,7 @@
 #include "s2s/nn/embedding_attention_seq2seq.h"
 
 #include "s2s/autograd/ops.h"
+#include "s2s/kernels/mask.h"
 #include "s2s/nn/attention_decoder.h"
 #include "s2s/nn/embedding_wrapper.h"
 #include "s2s/nn/projection_wrappers.h"
@@ -45,11 +46,9 @@ RnnOutput embedding_attention_seq2seq(ParamStore& ps, const Ids& encoder_inputs,
   dec.update_embedding_for_previous = !options.feed_previous.is_tensor;  // §4.0 asymmetry
   dec.initial_state_attention = options.initial_state_attention;
   if (options.mask_padding) {
-    Tensor mask = Tensor::empty({B, T}, DType::F64);
-    for (std::int64_t t = 0; t < T; ++t) {
-      const auto ids = encoder_inputs[t].to(Device::CPU).to_vector<std::int32_t>();
-      for (std::int64_t b = 0; b < B; ++b) mask.data<double>()[b * T + t] = ids[b] == options.pad_id ? 0.0 : 1.0;
-    }
+    // Built where the ids live (a kernel per time step): no read-back, so the step stays capturable.
+    Tensor mask = Tensor::empty({B, T}, attention_states.dtype(), attention_states.device());
+    for (std::int64_t t = 0; t < T; ++t) kern::padding_mask(mask, t, encoder_inputs[t], options.pad_id);
     dec.attention_mask = mask;
   }
   return embedding_attention_decoder(ps, decoder_inputs, encoded.state, attention_states, decoder_cell,

@@ -3,10 +3,11 @@
 //     through graphs (warm-up 2, then capture, then replays) and one eagerly, see the same
 //     batches (two buckets interleaved, sampled softmax and dropout on, so the graph must read the
 //     step's new candidates and dropout counter from its buffers) and give bitwise equal losses
-//     and parameters; every bucket is captured and none falls back;
+//     and parameters; every bucket is captured and none falls back, with and without
+//     model.mask_padding (whose attention mask is built on the device from the feed's ids);
 //   * a steady step does no host round trip: after warm-up, steps made of make_feed, run,
 //     the device norm², the device clip and the SGD update make zero device-to-host copies,
-//     with graphs and without.
+//     with graphs and without (mask_padding on).
 // Skipped without a CUDA device (the CudaTest fixture).
 #include <gtest/gtest.h>
 
@@ -33,7 +34,7 @@ using train::Seq2SeqBatch;
 constexpr std::int64_t kSourceVocab = 50, kTargetVocab = 60, kBatch = 8;
 const std::vector<train::Bucket> kBuckets = {{4, 5}, {7, 8}};
 
-train::ModelConfig model_config() {
+train::ModelConfig model_config(bool mask_padding = false) {
   train::ModelConfig m{};
   m.cell = train::CellType::Gru;
   m.num_layers = 2;
@@ -44,7 +45,7 @@ train::ModelConfig model_config() {
   m.num_samples = 16;  // sampled softmax: new candidates every step
   m.input_keep_prob = 0.9;
   m.output_keep_prob = 0.8;
-  m.mask_padding = false;
+  m.mask_padding = mask_padding;  // the attention mask is built on the device too
   m.dtype = DType::F32;
   m.device = Device::CUDA;
   return m;
@@ -57,8 +58,8 @@ Seq2SeqBatch make_batch(std::size_t bucket, PhiloxStream& rng) { return s2s::tes
 // The trainer's step without MPI: StepRunner, norm² and clip on the device, SGD.
 class DeviceRun {
  public:
-  explicit DeviceRun(bool graphs) {
-    model_ = std::make_unique<train::Seq2SeqModel>(model_config(), kSourceVocab, kTargetVocab, kBuckets, 77);
+  explicit DeviceRun(bool graphs, bool mask_padding = false) {
+    model_ = std::make_unique<train::Seq2SeqModel>(model_config(mask_padding), kSourceVocab, kTargetVocab, kBuckets, 77);
     model_->create_variables();
     for (auto& p : model_->params().parameters()) {
       params_.push_back(p);
@@ -105,29 +106,32 @@ class DeviceRun {
 class StepRunnerCuda : public CudaTest {};
 
 TEST_F(StepRunnerCuda, GraphsReplayTheEagerRunBitForBit) {
-  DeviceRun graphs(true), eager(false);
-  ASSERT_TRUE(graphs.runner().graphs_active());
-  ASSERT_FALSE(eager.runner().graphs_active());
-  PhiloxStream rng(5, 0);
-  for (int i = 0; i < 12; ++i) {
-    const Seq2SeqBatch batch = make_batch(static_cast<std::size_t>(i % 2 == 0 || i > 8 ? 0 : 1), rng);
-    const float a = static_cast<float>(graphs.step(batch).item());
-    const float b = static_cast<float>(eager.step(batch).item());
-    ASSERT_TRUE(bitwise_equal({a}, {b})) << "step " << i << ": graph loss " << a << ", eager " << b << "\n"
-                                         << graphs.warnings();
-    ASSERT_EQ(graphs.dropout_counter(), eager.dropout_counter()) << "step " << i;
+  for (bool mask_padding : {false, true}) {
+    SCOPED_TRACE(mask_padding ? "mask_padding" : "unmasked attention");
+    DeviceRun graphs(true, mask_padding), eager(false, mask_padding);
+    ASSERT_TRUE(graphs.runner().graphs_active());
+    ASSERT_FALSE(eager.runner().graphs_active());
+    PhiloxStream rng(5, 0);
+    for (int i = 0; i < 12; ++i) {
+      const Seq2SeqBatch batch = make_batch(static_cast<std::size_t>(i % 2 == 0 || i > 8 ? 0 : 1), rng);
+      const float a = static_cast<float>(graphs.step(batch).item());
+      const float b = static_cast<float>(eager.step(batch).item());
+      ASSERT_TRUE(bitwise_equal({a}, {b})) << "step " << i << ": graph loss " << a << ", eager " << b << "\n"
+                                           << graphs.warnings();
+      ASSERT_EQ(graphs.dropout_counter(), eager.dropout_counter()) << "step " << i;
+    }
+    EXPECT_TRUE(bitwise_equal(graphs.parameters(), eager.parameters()));
+    const auto g = graphs.runner().graph_totals();
+    EXPECT_EQ(g.failures, 0u) << graphs.warnings();
+    EXPECT_EQ(g.captures, 2u) << "one graph per bucket";
+    EXPECT_GT(g.replays, 2u);
+    EXPECT_EQ(graphs.warnings(), "");
   }
-  EXPECT_TRUE(bitwise_equal(graphs.parameters(), eager.parameters()));
-  const auto g = graphs.runner().graph_totals();
-  EXPECT_EQ(g.failures, 0u) << graphs.warnings();
-  EXPECT_EQ(g.captures, 2u) << "one graph per bucket";
-  EXPECT_GT(g.replays, 2u);
-  EXPECT_EQ(graphs.warnings(), "");
 }
 
 TEST_F(StepRunnerCuda, SteadyStepsMakeNoHostRoundTrip) {
   for (bool use_graphs : {true, false}) {
-    DeviceRun run(use_graphs);
+    DeviceRun run(use_graphs, /*mask_padding=*/true);
     PhiloxStream rng(9, 0);
     std::vector<Seq2SeqBatch> batches = {make_batch(0, rng), make_batch(1, rng)};
     for (int i = 0; i < 8; ++i) run.step(batches[static_cast<std::size_t>(i % 2)]);  // warm-up and captures

@@ -21,8 +21,9 @@ struct AttentionDecoderOptions {
   std::optional<DType> dtype;  // scope dtype (zero attention reads)
   std::string scope = "attention_decoder";
   bool initial_state_attention = false;
-  // s2s extension (§11.6), off by default: [B, L] with 1 = attend, 0 = excluded from the softmax
-  // (−FLT_MAX added to its score). TF attends to every position, PAD included.
+  // s2s extension (§11.6), off by default: [B, L] of 1 = attend and 0 = excluded from the softmax
+  // (−FLT_MAX added to its score; other values are not meaningful). Any dtype and device: one in
+  // the step's dtype and memory is used without a copy. TF attends to every position, PAD included.
   std::optional<Tensor> attention_mask;
 };
 // attention_states: [B, L, A]. Attention is unmasked unless attention_mask is given (§11.6).
