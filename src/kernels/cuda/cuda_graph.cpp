@@ -112,7 +112,12 @@ void CudaGraph::capture(const std::function<void()>& body) {
   S2S_CUDA_CHECK(cudaGetLastError());
 
   const MemoryPoolId pool = create_memory_pool();
-  S2S_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  const cudaError_t begun = cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal);
+  if (begun != cudaSuccess) {  // release the pool (nothing else would) and clear the error
+    cudaGetLastError();
+    release_pool_quietly(pool);
+  }
+  S2S_CUDA_CHECK(begun);
   try {
     MemoryPoolScope scope(pool);
     body();
