@@ -8,9 +8,11 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "gpu/harness.h"
 #include "s2s/kernels/arith.h"
+#include "s2s/kernels/cuda_runtime_api.h"
 #include "s2s/kernels/elementwise.h"
 #include "s2s/kernels/embedding.h"
 #include "s2s/kernels/fill.h"
@@ -28,24 +30,29 @@ class TranslateShapes : public CudaTest {};
 TEST_F(TranslateShapes, FlatKernelsReachEveryElementPastTheGridCap) {
   constexpr std::int64_t kGridCapElements = 65535LL * 32 * 256;
   const std::int64_t n = kGridCapElements + 4099;  // ~2 GiB per array
-  Tensor x = Tensor::empty({n}, DType::F32, Device::CUDA), y = Tensor::empty({n}, DType::F32, Device::CUDA);
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-  S2S_CUDA_OP(fill)(x.data<float>(), nan, n);
-  S2S_CUDA_OP(fill)(x.data<float>(), 1.0f, n);  // fill_kernel: an element it misses stays NaN
-  S2S_CUDA_OP(fill)(y.data<float>(), nan, n);
-  S2S_CUDA_OP(scale)(y.data<float>(), x.data<float>(), 3.0f, n);  // map_kernel
-  Tensor sums = Tensor::empty({2}, DType::F32, Device::CUDA);
-  S2S_CUDA_OP(sum)(sums.data<float>(), x.data<float>(), n);
-  S2S_CUDA_OP(sum)(sums.data<float>() + 1, y.data<float>(), n);
-  // The double sums of small integers are exact, rounded once to float; a NaN left anywhere
-  // makes them NaN.
-  const auto got = sums.to_vector<float>();
-  EXPECT_EQ(got[0], static_cast<float>(double(n)));
-  EXPECT_EQ(got[1], static_cast<float>(3.0 * double(n)));
-  for (const auto& [begin, end] : {std::pair{kGridCapElements - 300, kGridCapElements + 300}, std::pair{n - 300, n}}) {
-    const auto part = y.rows(begin, end).to_vector<float>();
-    EXPECT_TRUE(bitwise_equal(part, std::vector<float>(part.size(), 3.0f))) << "y[" << begin << ", " << end << ")";
+  {
+    Tensor x = Tensor::empty({n}, DType::F32, Device::CUDA), y = Tensor::empty({n}, DType::F32, Device::CUDA);
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    S2S_CUDA_OP(fill)(x.data<float>(), nan, n);
+    S2S_CUDA_OP(fill)(x.data<float>(), 1.0f, n);  // fill_kernel: an element it misses stays NaN
+    S2S_CUDA_OP(fill)(y.data<float>(), nan, n);
+    S2S_CUDA_OP(scale)(y.data<float>(), x.data<float>(), 3.0f, n);  // map_kernel
+    Tensor sums = Tensor::empty({2}, DType::F32, Device::CUDA);
+    S2S_CUDA_OP(sum)(sums.data<float>(), x.data<float>(), n);
+    S2S_CUDA_OP(sum)(sums.data<float>() + 1, y.data<float>(), n);
+    // The double sums of small integers are exact, rounded once to float; a NaN left anywhere
+    // makes them NaN.
+    const auto got = sums.to_vector<float>();
+    EXPECT_EQ(got[0], static_cast<float>(double(n)));
+    EXPECT_EQ(got[1], static_cast<float>(3.0 * double(n)));
+    const std::pair<std::int64_t, std::int64_t> ranges[] = {{kGridCapElements - 300, kGridCapElements + 300},
+                                                            {n - 300, n}};
+    for (const auto& [begin, end] : ranges) {
+      const auto part = y.rows(begin, end).to_vector<float>();
+      EXPECT_TRUE(bitwise_equal(part, std::vector<float>(part.size(), 3.0f))) << "y[" << begin << ", " << end << ")";
+    }
   }
+  cuda::empty_cache();  // the 4 GiB go back to the driver, not to later tests' statistics
 }
 
 // Softmax rows of 40000 columns take 1024 threads, 40 terms each before the 10-level tree, so the
