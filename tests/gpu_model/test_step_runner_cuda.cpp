@@ -7,7 +7,9 @@
 //     model.mask_padding (whose attention mask is built on the device from the feed's ids);
 //   * a steady step does no host round trip: after warm-up, steps made of make_feed, run,
 //     the device norm², the device clip and the SGD update make zero device-to-host copies,
-//     with graphs and without (mask_padding on).
+//     with graphs and without (mask_padding on);
+//   * under bf16, the per-step parameter copies (kernels/bf16_cache.h) change no bit, eager or
+//     captured.
 // Skipped without a CUDA device (the CudaTest fixture).
 #include <gtest/gtest.h>
 
@@ -21,6 +23,7 @@
 #include "s2s/core/philox.h"
 #include "s2s/kernels/clip.h"
 #include "s2s/kernels/cuda_runtime_api.h"
+#include "s2s/kernels/gemm.h"
 #include "s2s/kernels/tensor_ops.h"
 #include "s2s/train/optimizer.h"
 #include "s2s/train/seq2seq_model.h"
@@ -58,7 +61,7 @@ Seq2SeqBatch make_batch(std::size_t bucket, PhiloxStream& rng) { return s2s::tes
 // The trainer's step without MPI: StepRunner, norm² and clip on the device, SGD.
 class DeviceRun {
  public:
-  explicit DeviceRun(bool graphs, bool mask_padding = false) {
+  explicit DeviceRun(bool graphs, bool mask_padding = false, bool cache_bf16 = true) {
     model_ = std::make_unique<train::Seq2SeqModel>(model_config(mask_padding), kSourceVocab, kTargetVocab, kBuckets, 77);
     model_->create_variables();
     for (auto& p : model_->params().parameters()) {
@@ -70,6 +73,7 @@ class DeviceRun {
     norm_sq_ = Tensor::zeros({1}, DType::F32, Device::CUDA);
     train::StepRunner::Options o;
     o.cuda_graphs = graphs;
+    o.cache_bf16_operands = cache_bf16;
     runner_ = std::make_unique<train::StepRunner>(*model_, o, [this](const std::string& w) { warnings_ += w + "\n"; });
   }
   Tensor step(const Seq2SeqBatch& batch) {
@@ -127,6 +131,25 @@ TEST_F(StepRunnerCuda, GraphsReplayTheEagerRunBitForBit) {
     EXPECT_GT(g.replays, 2u);
     EXPECT_EQ(graphs.warnings(), "");
   }
+}
+
+// Under bf16 the parameters' bf16 copies are made once per step (kernels/bf16_cache.h), inside
+// the captured graph too: graphs + cache, eager + cache and eager without the cache train bit for
+// bit alike.
+TEST_F(StepRunnerCuda, Bf16CachedCopiesMatchUncachedEagerAndGraphs) {
+  kern::MatmulPrecisionScope bf16(kern::MatmulPrecision::BF16);
+  DeviceRun graphs(true), eager(false), uncached(false, false, /*cache_bf16=*/false);
+  PhiloxStream rng(6, 0);
+  for (int i = 0; i < 8; ++i) {
+    const Seq2SeqBatch batch = make_batch(static_cast<std::size_t>(i % 2), rng);
+    const float a = static_cast<float>(graphs.step(batch).item()), b = static_cast<float>(eager.step(batch).item()),
+                c = static_cast<float>(uncached.step(batch).item());
+    ASSERT_TRUE(bitwise_equal({a, b}, {c, c})) << "step " << i << ": graphs " << a << ", eager " << b
+                                               << ", uncached " << c << "\n" << graphs.warnings();
+  }
+  EXPECT_TRUE(bitwise_equal(graphs.parameters(), uncached.parameters()));
+  EXPECT_TRUE(bitwise_equal(eager.parameters(), uncached.parameters()));
+  EXPECT_EQ(graphs.runner().graph_totals().failures, 0u) << graphs.warnings();
 }
 
 TEST_F(StepRunnerCuda, SteadyStepsMakeNoHostRoundTrip) {

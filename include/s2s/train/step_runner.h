@@ -17,8 +17,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "s2s/autograd/var.h"
+#include "s2s/kernels/bf16_cache.h"
 #include "s2s/kernels/graph_cache.h"
 #include "s2s/train/seq2seq_model.h"
 
@@ -29,6 +31,9 @@ class StepRunner {
   struct Options {
     bool cuda_graphs = true;  // used on CUDA only
     int warmup = 2;           // eager steps of a shape before its capture
+    // Under the BF16 matmul precision, round each parameter to bfloat16 once per step instead of
+    // at every GEMM that reads it (kernels/bf16_cache.h); the results are bit for bit the same.
+    bool cache_bf16_operands = true;
   };
   // `warn` receives one line per shape whose capture failed (the step then runs eagerly).
   StepRunner(Seq2SeqModel& model, Options options, std::function<void(const std::string&)> warn);
@@ -41,6 +46,9 @@ class StepRunner {
     cuda::GraphRun how = cuda::GraphRun::Eager;
     bool gradients_reported = false;  // on_ready was called for every parameter gradient
     std::size_t tape_ops = 0;         // ops the forward recorded (0 when a graph was replayed)
+    // Parameters rounded to bf16 this step and GEMM operands served from those copies (zero
+    // unless the precision is BF16; zero when a graph was replayed: no host code ran).
+    kern::Bf16OperandCache::Stats bf16_operands;
   };
   // `feed` from model.make_feed(…, ForwardMode::Train), on the host: stage(feed) then run(on_ready).
   Result run(const StepFeed& feed, const ag::Tape::GradReadyFn& on_ready);
@@ -62,6 +70,8 @@ class StepRunner {
     StepFeed feed;  // on the model's device, fixed addresses
     Tensor loss;    // the loss the body (or its graph) writes
   };
+
+  std::vector<kern::StableArray> stable_parameters() const;  // the float32 parameters
 
   Seq2SeqModel& model_;
   Options options_;

@@ -3,7 +3,8 @@
 // the CUDA path rounds them (bf16.h), then multiplied by the same cblas_sgemm. The products of
 // two bfloat16 values are exact in float32, so the result is the float32 GEMM of the rounded
 // operands, which is what cuBLAS computes with bf16 inputs and float32 accumulation, up to the
-// order of the float32 sums. TF32 is a CUDA-only mode: float32 here.
+// order of the float32 sums. TF32 is a CUDA-only mode: float32 here. Parameters are rounded once
+// per step when a Bf16OperandCache is open (bf16_cache.h).
 #include "s2s/kernels/gemm.h"
 
 #include <cblas.h>
@@ -14,20 +15,35 @@
 
 #include "s2s/core/error.h"
 #include "s2s/kernels/bf16.h"
+#include "s2s/kernels/bf16_cache.h"
 
 namespace s2s::cpu {
 namespace {
 
-// Rounded copies of A [m*k] and B [k*n] in this thread's scratch (grow-only: a training step
-// uses the same sizes every step). Returns {A', B'}; valid until this thread's next call.
+// x [n] rounded to bfloat16: the open Bf16OperandCache's copy when x is one of its stable arrays
+// (bf16_cache.h), else `scratch`, filled now.
+const float* rounded(const float* x, std::int64_t n, float* scratch) {
+  if (kern::Bf16OperandCache* cache = kern::Bf16OperandCache::active()) {
+    const void* copy = cache->find_or_make(x, n, [x, n] {
+      auto* y = new float[static_cast<std::size_t>(n)];
+      kern::round_to_bf16(y, x, n);
+      return kern::Bf16OperandCache::Copy{y, [](const void* p) { delete[] static_cast<const float*>(p); }};
+    });
+    if (copy != nullptr) return static_cast<const float*>(copy);
+  }
+  kern::round_to_bf16(scratch, x, n);
+  return scratch;
+}
+
+// Rounded copies of A [m*k] and B [k*n] (this thread's scratch, grow-only: a training step uses
+// the same sizes every step, or the cache's copies). Returns {A', B'}; valid until this thread's
+// next call (or the cache's closing).
 std::pair<const float*, const float*> bf16_operands(const float* a, std::int64_t a_size, const float* b,
                                                     std::int64_t b_size) {
   thread_local std::vector<float> scratch;
   const auto need = static_cast<std::size_t>(a_size + b_size);
   if (scratch.size() < need) scratch.resize(need);
-  kern::round_to_bf16(scratch.data(), a, a_size);
-  kern::round_to_bf16(scratch.data() + a_size, b, b_size);
-  return {scratch.data(), scratch.data() + a_size};
+  return {rounded(a, a_size, scratch.data()), rounded(b, b_size, scratch.data() + a_size)};
 }
 
 }  // namespace

@@ -20,13 +20,15 @@
 //            after the first step; inside a CUDA graph capture, the graph's private pool) and is
 //            returned right after the GEMM is queued: the pool hands a block out again only to
 //            work queued later on the same single stream (cuda_context.h), so the GEMM has read
-//            it by then.
+//            it by then. Parameters are rounded once per step instead when a Bf16OperandCache is
+//            open (bf16_cache.h: StepRunner opens one around each training step).
 // The other kernels here: the k == 0 case, which BLAS leaves to the caller (see cpu/gemm.cpp),
 // and the float32 -> bfloat16 conversion.
 #include <cublas_v2.h>
 #include <cuda_bf16.h>
 
 #include "launch.cuh"
+#include "s2s/kernels/bf16_cache.h"
 #include "s2s/kernels/gemm.h"
 
 namespace s2s::cuda {
@@ -69,33 +71,57 @@ cublasHandle_t blas(kern::MatmulPrecision precision) {
   return handle;
 }
 
-// bfloat16 copies of A [batch*m*k] and B [batch*k*n] in one scratch block from the device
-// allocator, freed (back to the pool) when this goes out of scope; see the file comment.
+// bfloat16 copies of A [batch*m*k] and B [batch*k*n]: an operand that the open Bf16OperandCache
+// holds (a parameter, rounded once per step: bf16_cache.h) is read from there; the others are
+// rounded into one scratch block from the device allocator, freed (back to the pool) when this
+// goes out of scope; see the file comment.
 class Bf16Operands {
  public:
   Bf16Operands(const float* a, std::int64_t a_size, const float* b, std::int64_t b_size)
       : allocator_(device_allocator(Device::CUDA)) {
     S2S_CHECK(allocator_ != nullptr, "gemm (bf16): no CUDA allocator installed; call s2s::cuda::initialize first");
-    const std::int64_t a_padded = (a_size + 7) / 8 * 8;  // B starts 16-byte aligned (tensor-core loads)
-    bytes_ = static_cast<std::size_t>(a_padded + b_size) * sizeof(__nv_bfloat16);
+    a_ = cached(a, a_size);
+    b_ = cached(b, b_size);
+    const std::int64_t a_need = a_ == nullptr ? (a_size + 7) / 8 * 8 : 0;  // B 16-byte aligned (tensor cores)
+    const std::int64_t b_need = b_ == nullptr ? b_size : 0;
+    if (a_need + b_need == 0) return;
+    bytes_ = static_cast<std::size_t>(a_need + b_need) * sizeof(__nv_bfloat16);
     block_ = allocator_->allocate(bytes_);
-    a_ = static_cast<__nv_bfloat16*>(block_);
-    b_ = a_ + a_padded;
-    launch_round_operands(a_, a, a_size, b_, b, b_size);
+    auto* ya = a_ == nullptr ? static_cast<__nv_bfloat16*>(block_) : nullptr;
+    auto* yb = b_ == nullptr ? static_cast<__nv_bfloat16*>(block_) + a_need : nullptr;
+    launch_round_operands(ya, a, ya ? a_size : 0, yb, b, yb ? b_size : 0);
+    if (ya) a_ = ya;
+    if (yb) b_ = yb;
   }
-  ~Bf16Operands() { allocator_->deallocate(block_, bytes_); }
+  ~Bf16Operands() {
+    if (block_ != nullptr) allocator_->deallocate(block_, bytes_);
+  }
   Bf16Operands(const Bf16Operands&) = delete;
   Bf16Operands& operator=(const Bf16Operands&) = delete;
-
   const __nv_bfloat16* a() const { return a_; }
   const __nv_bfloat16* b() const { return b_; }
 
  private:
+  // The cache's copy of x [n] (made here on first use), or nullptr when x is not cached.
+  const __nv_bfloat16* cached(const float* x, std::int64_t n) {
+    kern::Bf16OperandCache* cache = kern::Bf16OperandCache::active();
+    if (cache == nullptr || n == 0) return nullptr;
+    DeviceAllocator* allocator = allocator_;
+    const void* copy = cache->find_or_make(x, n, [x, n, allocator] {
+      const std::size_t bytes = static_cast<std::size_t>(n) * sizeof(__nv_bfloat16);
+      auto* y = static_cast<__nv_bfloat16*>(allocator->allocate(bytes));
+      launch_round_operands(y, x, n, nullptr, nullptr, 0);
+      return kern::Bf16OperandCache::Copy{
+          y, [allocator, bytes](const void* p) { allocator->deallocate(const_cast<void*>(p), bytes); }};
+    });
+    return static_cast<const __nv_bfloat16*>(copy);
+  }
+
   DeviceAllocator* allocator_;
   std::size_t bytes_ = 0;
   void* block_ = nullptr;
-  __nv_bfloat16* a_ = nullptr;
-  __nv_bfloat16* b_ = nullptr;
+  const __nv_bfloat16* a_ = nullptr;
+  const __nv_bfloat16* b_ = nullptr;
 };
 
 struct GemmShape {
