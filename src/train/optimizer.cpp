@@ -89,7 +89,7 @@ void AdamOptimizer::create_state(std::span<const ParamRef> params) {
 void AdamOptimizer::apply(std::span<const ParamRef> params, double lr) {
   Tensor& b1p = slot("beta1_power");
   Tensor& b2p = slot("beta2_power");
-  const double beta1_power = b1p.item(), beta2_power = b2p.item();
+  const double beta1_power = b1p.item(), beta2_power = b2p.item();  // host scalars: no device read
   for (const auto& p : params) {
     Tensor v = p.value;
     adam_update(v, slot(p.name + "/Adam"), slot(p.name + "/Adam_1"), p.grad, beta1_power,
