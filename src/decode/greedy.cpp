@@ -20,6 +20,7 @@ std::vector<std::int32_t> GreedyDecoder::decode_ids(std::span<const std::int32_t
   if (warning) *warning = input.warning;
   const train::Seq2SeqBatch mb = train::Seq2SeqBatch::from(batch);
   const auto saved = model_.sampler_rng().state();
+  const auto bf16_copies = model_.bf16_parameter_copies();
   train::ForwardResult r = model_.forward(mb, train::ForwardMode::Decode);
   model_.sampler_rng().set_state(saved);
   std::vector<std::int32_t> out;

@@ -43,6 +43,7 @@ std::vector<BucketEval> evaluate_full(Seq2SeqModel& model, const std::shared_ptr
                                       const std::string& split, std::int64_t batch_size, dist::World& world) {
   ag::TapeScope no_tape(nullptr);
   KeepSamplerState keep(model);
+  const auto bf16_copies = model.bf16_parameter_copies();  // nothing writes them while evaluating
   std::vector<BucketEval> out;
   if (!dataset->has_split(split)) return out;
   const int buckets = static_cast<int>(dataset->buckets().size());
@@ -77,6 +78,7 @@ std::vector<BucketEval> evaluate_translate(Seq2SeqModel& model, const std::share
                                            dist::World& world) {
   ag::TapeScope no_tape(nullptr);
   KeepSamplerState keep(model);
+  const auto bf16_copies = model.bf16_parameter_copies();  // nothing writes them while evaluating
   std::vector<BucketEval> out;
   if (!dataset->has_split(split)) return out;
   // Rank 0's draw only (translate evaluates one batch on one process); others get the result.

@@ -2,6 +2,7 @@
 #include "s2s/train/seq2seq_model.h"
 
 #include "s2s/autograd/ops.h"
+#include "s2s/kernels/gemm.h"
 #include "s2s/nn/basic_lstm_cell.h"
 #include "s2s/nn/dropout_wrapper.h"
 #include "s2s/nn/embedding_attention_seq2seq.h"
@@ -251,6 +252,14 @@ void Seq2SeqModel::create_variables() {
   forward(b, ForwardMode::EvalSampled);
   sampler_rng_.set_state(saved);
   set_dropout_counter(counter);
+}
+
+std::optional<kern::Bf16OperandCache> Seq2SeqModel::bf16_parameter_copies() {
+  if (kern::matmul_precision() != kern::MatmulPrecision::BF16) return std::nullopt;
+  std::vector<kern::StableArray> arrays;
+  for (const ag::Var& p : store_->parameters())
+    if (p.value().dtype() == DType::F32) arrays.push_back({p.value().data<float>(), p.value().numel()});
+  return std::optional<kern::Bf16OperandCache>(std::in_place, arrays);
 }
 
 std::uint64_t Seq2SeqModel::dropout_counter() const {

@@ -6,7 +6,6 @@
 #include <optional>
 
 #include "s2s/kernels/cuda_graph.h"
-#include "s2s/kernels/gemm.h"
 
 namespace s2s::train {
 
@@ -51,9 +50,8 @@ StepRunner::Result StepRunner::run(const ag::Tape::GradReadyFn& on_ready) {
   auto step = [this, &result](const StepFeed& f, const ag::Tape::GradReadyFn& ready) {
     // Parameters do not change between here and the update after the step, so their bf16 copies
     // can be made once for the whole forward and backward.
-    std::optional<kern::Bf16OperandCache> bf16_copies;
-    if (options_.cache_bf16_operands && kern::matmul_precision() == kern::MatmulPrecision::BF16)
-      bf16_copies.emplace(stable_parameters());
+    const std::optional<kern::Bf16OperandCache> bf16_copies =
+        options_.cache_bf16_operands ? model_.bf16_parameter_copies() : std::nullopt;
     model_.params().zero_grads();
     ag::Tape tape;
     ForwardResult fwd;
@@ -92,13 +90,6 @@ StepRunner::Result StepRunner::run(const ag::Tape::GradReadyFn& on_ready) {
   if (result.how == cuda::GraphRun::Replayed) model_.replayed_forward(feed.batch.bucket, ForwardMode::Train);
   result.loss = slots.loss;
   return result;
-}
-
-std::vector<kern::StableArray> StepRunner::stable_parameters() const {
-  std::vector<kern::StableArray> arrays;
-  for (const ag::Var& p : model_.params().parameters())
-    if (p.value().dtype() == DType::F32) arrays.push_back({p.value().data<float>(), p.value().numel()});
-  return arrays;
 }
 
 cuda::GraphKeyStats StepRunner::graph_totals() const { return graphs_ ? graphs_->totals() : cuda::GraphKeyStats{}; }

@@ -11,11 +11,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "s2s/autograd/param_store.h"
 #include "s2s/core/philox.h"
 #include "s2s/data/batch.h"
+#include "s2s/kernels/bf16_cache.h"
 #include "s2s/train/config.h"
 
 namespace s2s::train {
@@ -82,6 +84,11 @@ class Seq2SeqModel {
   void create_variables();
 
   ag::ParamStore& params() { return *store_; }
+  // Under the BF16 matmul precision, a cache of the float32 parameters' bf16 copies for a forward
+  // (and backward) during which nothing writes them (kernels/bf16_cache.h): each parameter is
+  // rounded once instead of at every GEMM. Empty under other precisions. Keep it on the stack
+  // around the forward; the values are bit for bit those without it.
+  std::optional<kern::Bf16OperandCache> bf16_parameter_copies();
   const std::vector<Bucket>& buckets() const { return buckets_; }
   bool sampled_softmax() const { return sampled_; }
   std::int64_t source_vocab() const { return source_vocab_; }

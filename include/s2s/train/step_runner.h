@@ -71,8 +71,6 @@ class StepRunner {
     Tensor loss;    // the loss the body (or its graph) writes
   };
 
-  std::vector<kern::StableArray> stable_parameters() const;  // the float32 parameters
-
   Seq2SeqModel& model_;
   Options options_;
   std::function<void(const std::string&)> warn_;
