@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "s2s/core/error.h"
+
 namespace s2s::data {
 
 std::vector<std::int32_t> sentence_to_token_ids(std::string_view sentence, const Vocabulary& vocab,
@@ -31,10 +33,22 @@ DecodeInput prepare_decode_input(std::span<const std::int32_t> ids, const std::v
 }
 
 Batch make_decode_batch(const DecodeInput& input, const std::vector<Bucket>& buckets) {
-  BatchExample ex;
-  ex.source = input.source;
-  const Bucket& b = buckets[static_cast<std::size_t>(input.bucket)];
-  return make_batch(b, input.bucket, std::span<const BatchExample>(&ex, 1), 1, /*append_eos=*/false);
+  return make_decode_batch(std::span<const DecodeInput>(&input, 1), buckets);
+}
+
+Batch make_decode_batch(std::span<const DecodeInput> inputs, const std::vector<Bucket>& buckets) {
+  S2S_CHECK(!inputs.empty(), "make_decode_batch: no inputs (expected at least one row)");
+  const int bucket = inputs[0].bucket;
+  S2S_CHECK(bucket >= 0 && static_cast<std::size_t>(bucket) < buckets.size(), "make_decode_batch: bucket ", bucket,
+            " of ", buckets.size());
+  std::vector<BatchExample> examples(inputs.size());
+  for (std::size_t r = 0; r < inputs.size(); ++r) {
+    S2S_CHECK(inputs[r].bucket == bucket, "make_decode_batch: row ", r, " is in bucket ", inputs[r].bucket,
+              ", row 0 in bucket ", bucket, " (one batch holds one bucket)");
+    examples[r].source = inputs[r].source;
+  }
+  const Bucket& b = buckets[static_cast<std::size_t>(bucket)];
+  return make_batch(b, bucket, examples, static_cast<std::int64_t>(examples.size()), /*append_eos=*/false);
 }
 
 std::string ids_to_text(std::span<const std::int32_t> ids, const Vocabulary& vocab) {

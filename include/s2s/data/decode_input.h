@@ -4,7 +4,8 @@
 //  - the bucket: the first with I >= len (non-strict), else the last one with the warning
 //    "Sentence truncated", keeping only the LAST I tokens (translate's get_batch keeps the first I
 //    of the reversed input, i.e. the last I tokens, reversed);
-//  - the decode batch (B = 1, empty target: decoder [GO, PAD, ..]);
+//  - the decode batch (B = 1, empty target: decoder [GO, PAD, ..]), or several inputs of one
+//    bucket as the rows of one batch (batched decoding: each row laid out as its B = 1 batch);
 //  - output ids -> text: cut at the first EOS (excluded), tokens joined by spaces, specials
 //    printed literally (_UNK).
 #include <cstdint>
@@ -32,6 +33,9 @@ struct DecodeInput {
 DecodeInput prepare_decode_input(std::span<const std::int32_t> ids, const std::vector<Bucket>& buckets);
 
 Batch make_decode_batch(const DecodeInput& input, const std::vector<Bucket>& buckets);
+// B = inputs.size() rows, all of inputs[0].bucket (throws if one is not, or if there are none);
+// row r is column 0 of make_decode_batch(inputs[r]).
+Batch make_decode_batch(std::span<const DecodeInput> inputs, const std::vector<Bucket>& buckets);
 
 std::string ids_to_text(std::span<const std::int32_t> ids, const Vocabulary& vocab);
 

@@ -4,11 +4,19 @@
 // truncated, with translate's warning), run the model with feed_previous (the loop function feeds
 // each step's argmax back in-graph), take the argmax of every one of the O projected logit vectors,
 // cut at the first EOS and print the target tokens joined by spaces (specials literally).
+// Batched: translate_batch decodes the sentences of one bucket together, up to batch_size rows per
+// forward. Rows do not interact in the model (every op is row-wise or a matrix product over the
+// row's own features), so each row's result is the B = 1 result; on the CPU bit for bit (the
+// BLAS accumulates each output element over the same k in the same order whatever the row count).
+// translate() is translate_batch of one sentence: one code path.
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "s2s/data/dataset_file.h"
+#include "s2s/data/decode_input.h"
 #include "s2s/train/seq2seq_model.h"
 
 namespace s2s::decode {
@@ -24,9 +32,14 @@ class GreedyDecoder {
  public:
   GreedyDecoder(train::Seq2SeqModel& model, const data::Dataset& dataset);
   Translation translate(std::string_view sentence);
+  // One Translation per sentence, in input order, each what translate(sentence) returns. Sentences
+  // are grouped by bucket; each group runs as forwards of at most `batch_size` rows (>= 1).
+  std::vector<Translation> translate_batch(std::span<const std::string> sentences, std::int64_t batch_size = 64);
   // The decoder's argmax ids for an already-tokenised source (all O steps, EOS not cut).
   std::vector<std::int32_t> decode_ids(std::span<const std::int32_t> source_ids, int* bucket = nullptr,
                                        std::string* warning = nullptr);
+  // Rows of one bucket decoded by one forward: [rows][O] argmax ids (EOS not cut). One device read.
+  std::vector<std::vector<std::int32_t>> decode_rows(std::span<const data::DecodeInput> rows);
 
  private:
   train::Seq2SeqModel& model_;
