@@ -1,5 +1,14 @@
 // Owns: `s2s decode`: greedy translation of stdin (or --input) with a checkpoint, one line in,
-// one line out, as translate's decode mode (spec §8).
+// one line out, as translate's decode mode (spec §8). Lines are read in chunks of 8 × --batch-size
+// and decoded by GreedyDecoder::translate_batch (sentences of one bucket share a forward), so a
+// huge file never has to fit in memory; outputs are written in input order. --batch-size 1 (and
+// an interactive terminal on stdin) translates each line as soon as it is read, as translate does.
+// Progress (sentences, sentences/s) goes to stderr when the output is not a terminal; stdout
+// carries only translations.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 
@@ -9,12 +18,44 @@
 
 namespace s2s::cli {
 namespace {
+using Clock = std::chrono::steady_clock;
+
 struct DecodeOptions {
   std::string checkpoint;
   std::string dataset;
   std::string input;
   std::string output;
   std::string device = "cpu";
+  std::int64_t batch_size = 64;
+  double progress_seconds = 5.0;
+};
+
+// "s2s decode: 12,800 sentences, 310.4 sentences/s" every `interval` seconds, and a summary.
+class DecodeProgress {
+ public:
+  DecodeProgress(bool enabled, double interval) : enabled_(enabled), interval_(interval) {}
+  void add(std::int64_t sentences) {
+    done_ += sentences;
+    if (!enabled_) return;
+    const auto now = Clock::now();
+    if (std::chrono::duration<double>(now - last_).count() < interval_) return;
+    last_ = now;
+    std::fprintf(stderr, "s2s decode: %lld sentences, %.1f sentences/s\n", static_cast<long long>(done_), rate());
+    std::fflush(stderr);
+  }
+  void finish(std::int64_t batch_size) const {
+    if (!enabled_) return;
+    std::fprintf(stderr, "s2s decode: done, %lld sentences in %.1f s (%.1f sentences/s, batch size %lld)\n",
+                 static_cast<long long>(done_), seconds(), rate(), static_cast<long long>(batch_size));
+  }
+
+ private:
+  double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+  double rate() const { return seconds() > 0 ? static_cast<double>(done_) / seconds() : 0.0; }
+  bool enabled_;
+  double interval_;
+  std::int64_t done_ = 0;
+  Clock::time_point start_ = Clock::now(), last_ = Clock::now();
 };
 
 int run_decode(const DecodeOptions& o) {
@@ -37,13 +78,31 @@ int run_decode(const DecodeOptions& o) {
     out = &out_file;
   }
   std::cerr << "s2s decode: " << loaded.checkpoint_path << " (step " << loaded.global_step << ")\n";
+  // Someone typing on stdin waits for each answer; a file or a pipe is read ahead.
+  const bool interactive = o.input.empty() && ::isatty(STDIN_FILENO) != 0;
+  const std::size_t chunk = (o.batch_size == 1 || interactive) ? 1 : 8 * static_cast<std::size_t>(o.batch_size);
+  const bool output_is_terminal = o.output.empty() && ::isatty(STDOUT_FILENO) != 0;
+  DecodeProgress progress(o.progress_seconds > 0 && !interactive && !output_is_terminal, o.progress_seconds);
+  std::vector<std::string> lines;
+  lines.reserve(chunk);
+  auto decode_chunk = [&] {
+    const std::vector<decode::Translation> ts = decoder.translate_batch(lines, o.batch_size);
+    for (const decode::Translation& t : ts) {
+      if (!t.warning.empty()) std::cerr << t.warning << "\n";
+      *out << t.text << "\n";
+    }
+    out->flush();
+    progress.add(static_cast<std::int64_t>(lines.size()));
+    lines.clear();
+  };
   std::string line;
   while (std::getline(*in, line)) {
-    decode::Translation t = decoder.translate(line);
-    if (!t.warning.empty()) std::cerr << t.warning << "\n";
-    *out << t.text << "\n";
-    out->flush();
+    lines.push_back(std::move(line));
+    if (lines.size() >= chunk) decode_chunk();
   }
+  if (!lines.empty()) decode_chunk();
+  S2S_CHECK(out->good(), "writing the output failed", o.output.empty() ? std::string() : " (" + o.output + ")");
+  progress.finish(o.batch_size);
   return 0;
 }
 }  // namespace
@@ -55,6 +114,15 @@ CommandRunner setup_decode(CLI::App& app) {
   app.add_option("--input,-i", o->input, "input file (default: stdin), one sentence per line");
   app.add_option("--output,-o", o->output, "output file (default: stdout)");
   app.add_option("--device", o->device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
+  app.add_option("--batch-size,-b", o->batch_size,
+                 "sentences of one bucket decoded by one forward (1: each line translated as soon as it is read, "
+                 "as translate does; use it when a program on stdin waits for each answer)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20))
+      ->capture_default_str();
+  app.add_option("--progress", o->progress_seconds,
+                 "seconds between progress lines on stderr when the output is not a terminal (0: none)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   return [o] { return run_decode(*o); };
 }
 
