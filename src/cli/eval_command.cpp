@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "s2s/dist/world.h"
+#include "s2s/train/device_setup.h"
 #include "s2s/train/evaluate.h"
 #include "s2s/train/model_loader.h"
 
@@ -16,13 +17,16 @@ struct EvalOptions {
   std::string split = "dev";
   std::int64_t batch_size = 64;
   bool json = false;
+  std::string device = "cpu";
 };
 
 int run_eval(const EvalOptions& o) {
-  dist::World world;
+  dist::World world(dist::world_options_from_environment());
   std::optional<std::string> dataset;
   if (!o.dataset.empty()) dataset = o.dataset;
-  train::LoadedModel m = train::load_model(o.checkpoint, dataset);
+  const Device device = o.device == "cuda" ? Device::CUDA : Device::CPU;
+  train::prepare_device(device, &world, "--device");
+  train::LoadedModel m = train::load_model(o.checkpoint, dataset, device);
   S2S_CHECK(m.dataset->has_split(o.split), "dataset ", m.config.data.dataset, " has no split '", o.split, "'");
   auto buckets = train::evaluate_full(*m.model, m.dataset, o.split, o.batch_size, world);
   auto all = train::overall(buckets);
@@ -58,6 +62,7 @@ CommandRunner setup_eval(CLI::App& app) {
   app.add_option("--split", o->split, "split to evaluate")->capture_default_str();
   app.add_option("--batch-size", o->batch_size, "examples per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_flag("--json", o->json, "print JSON instead of a table");
+  app.add_option("--device", o->device, "cpu or cuda")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
   return [o] { return run_eval(*o); };
 }
 

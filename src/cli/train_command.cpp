@@ -31,7 +31,7 @@ int run_train(const TrainOptions& o) {
     std::printf("%s", train::config_to_yaml(cfg).c_str());
     return 0;
   }
-  dist::World world;
+  dist::World world(dist::world_options_from_environment());
   try {
     train::TrainResult r = train::run_training(cfg, world);
     dist::log_root("done: step {}, loss {:.4f}, checkpoint {}", r.global_step, r.last_loss,

@@ -9,6 +9,7 @@
 #include "s2s/dist/gradient_reducer.h"
 #include "s2s/dist/mpi_reducer.h"
 #include "s2s/dist/nccl_reducer.h"
+#include "s2s/dist/single_rank_reducer.h"
 #include "s2s/dist/world.h"
 
 namespace s2s::dist {
@@ -51,6 +52,11 @@ NcclBootstrap bootstrap_for(World& world, int device) {
 
 std::unique_ptr<GradientReducer> make_reducer(std::string_view name, World& world,
                                               const ReducerOptions& options) {
+  if (name == "none") {
+    S2S_CHECK(world.size() == 1, "gradient reducer 'none' averages nothing: it needs a single rank, this run has ",
+              world.size(), " (use mpi, nccl or auto)");
+    return std::make_unique<SingleRankReducer>();
+  }
   if (name == "mpi") return std::make_unique<MpiReducer>(world, options);
   if (name == "nccl") {
 #ifdef S2S_DIST_WITH_NCCL
@@ -62,7 +68,7 @@ std::unique_ptr<GradientReducer> make_reducer(std::string_view name, World& worl
              "use 'mpi'");
 #endif
   }
-  S2S_FAIL("unknown gradient reducer '", name, "' (expected 'mpi' or 'nccl')");
+  S2S_FAIL("unknown gradient reducer '", name, "' (expected 'mpi', 'nccl' or 'none')");
 }
 
 }  // namespace s2s::dist

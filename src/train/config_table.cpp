@@ -31,7 +31,7 @@ S2S_CHOICES(DecayPolicy, {DecayPolicy::Plateau, "plateau"}, {DecayPolicy::None, 
 S2S_CHOICES(EvalMode, {EvalMode::Full, "full"}, {EvalMode::Translate, "translate"},
             {EvalMode::Both, "both"});
 S2S_CHOICES(NanPolicy, {NanPolicy::Stop, "stop"}, {NanPolicy::Skip, "skip"});
-S2S_CHOICES(ReducerKind, {ReducerKind::Mpi, "mpi"}, {ReducerKind::Nccl, "nccl"},
+S2S_CHOICES(ReducerKind, {ReducerKind::Mpi, "mpi"}, {ReducerKind::Nccl, "nccl"}, {ReducerKind::None, "none"},
             {ReducerKind::Auto, "auto"});
 S2S_CHOICES(Precision, {Precision::Float32, "float32"}, {Precision::TF32, "tf32"}, {Precision::BF16, "bf16"});
 S2S_CHOICES(DType, {DType::F32, "float32"}, {DType::F64, "float64"});
@@ -305,7 +305,7 @@ std::vector<OptionSpec> build_table() {
       bool_option("train.cuda_graphs", t, &TrainLoopConfig::cuda_graphs, "true", "cuda: capture each bucket's forward + backward into a CUDA graph after warm-up and replay it (--no-cuda-graphs turns it off)"),
       choice_option("train.precision", t, &TrainLoopConfig::precision, "float32", "float32 matrix products: float32, tf32 (cuda tensor cores; float32 on cpu) or bf16 operands with float32 accumulation and float32 master weights"),
       // dist
-      choice_option("dist.reducer", x, &DistConfig::reducer, "auto", "Gradient all-reduce: MPI (host), NCCL (device), auto = NCCL on cuda else MPI"),
+      choice_option("dist.reducer", x, &DistConfig::reducer, "auto", "Gradient all-reduce: MPI (host), NCCL (device), none (one rank: no copies); auto = none with one rank, else NCCL on cuda, MPI on cpu"),
       int_option("dist.bucket_bytes", x, &DistConfig::bucket_bytes, "26214400", at_least(1), "Gradient fusion bucket size in bytes; left unset, the largest of 1 MiB and 1/16 of the gradients, capped at this value"),
       float_option("dist.timeout_s", x, &DistConfig::timeout_s, "600.0", above(0), "Seconds a collective may take before the job is aborted"),
   };

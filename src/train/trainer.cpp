@@ -20,6 +20,7 @@
 #include "s2s/train/checkpoint.h"
 #include "s2s/train/checkpoint_manager.h"
 #include "s2s/train/clip.h"
+#include "s2s/train/device_setup.h"
 #include "s2s/train/evaluate.h"
 #include "s2s/train/lr_schedule.h"
 #include "s2s/train/optimizer.h"
@@ -90,6 +91,7 @@ struct Session {
 
 void build(Session& s) {
   const TrainConfig& cfg = s.cfg;
+  prepare_device(cfg.model.device, &s.world, "model.device");
   s.dataset = data::Dataset::open(cfg.data.dataset);
   const auto buckets = model_buckets(*s.dataset, cfg);
   const auto vs = config_resolve_vocab(cfg.model.source_vocab_size, s.dataset->source_vocab().size(),
@@ -125,7 +127,8 @@ void build(Session& s) {
     ro.bucket_bytes = std::clamp<std::size_t>(total / 16, std::size_t{1} << 20, ro.bucket_bytes);
   }
   std::string reducer = std::string(to_string(cfg.dist.reducer));
-  if (cfg.dist.reducer == ReducerKind::Auto) reducer = cfg.model.device == Device::CUDA ? "nccl" : "mpi";
+  if (cfg.dist.reducer == ReducerKind::Auto)
+    reducer = s.world.size() == 1 ? "none" : cfg.model.device == Device::CUDA ? "nccl" : "mpi";
   s.reducer = dist::make_reducer(reducer, s.world, ro);
   std::vector<Tensor> reduced = s.grads;
   reduced.push_back(s.history->aux());
@@ -356,7 +359,7 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
     log.message(fmt::format("cuda graphs: {} captured, {} replays, {} eager steps, {} failed captures", g.captures,
                             g.replays, g.eager, g.failures));
   }
-  log.finish(s.reducer->totals());
+  log.finish(*s.reducer);
   return result;
 }
 

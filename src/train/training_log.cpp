@@ -83,9 +83,10 @@ void TrainingLog::message(const std::string& line) {
   if (enabled_) progress_->message(line);
 }
 
-void TrainingLog::finish(const dist::ReduceStats& totals) {
+void TrainingLog::finish(const dist::GradientReducer& reducer) {
   if (!enabled_) return;
-  progress_->message("gradient all-reduce: " + totals.summary());
+  progress_->message(reducer.name() == "none" ? std::string("gradient all-reduce: none (one rank)")
+                                              : "gradient all-reduce: " + reducer.totals().summary());
   progress_->finish();
   events_->flush();
 }

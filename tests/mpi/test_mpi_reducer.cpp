@@ -135,6 +135,7 @@ TEST(MpiReducer, MisuseIsReported) {
   EXPECT_THROW(reducer->ready(std::size_t{0}), Error);
   reducer->finish();
   EXPECT_THROW(make_reducer("gloo", world), Error);
+  if (world.size() > 1) EXPECT_THROW(make_reducer("none", world), Error) << "the identity needs one rank";
   EXPECT_THROW(make_reducer("mpi", world, {.bucket_bytes = 4}), Error);
   std::vector<Tensor> ints = {Tensor::zeros({3}, DType::I32)};
   EXPECT_THROW(reducer->prepare(ints), Error);

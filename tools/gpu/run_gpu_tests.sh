@@ -3,9 +3,11 @@
 # bundle made by tools/gpu/bundle.sh carried along (device tool: carry ["dist-gpu"]):
 #   1. s2s_test_gpu (CUDA <-> CPU parity of every kernel, allocator, runtime), gtest XML kept;
 #   2. when the bundle has it: s2s conformance --device cuda tests/fixtures/conformance;
-#   3. when the bundle has it: s2s_test_gpu_model (CPU <-> CUDA training run, fixtures on CUDA).
-# Results go to $OUT (the device tool's output folder; ./out/gpu when unset): env.txt, ldd.txt,
-# s2s_test_gpu.log, s2s_test_gpu.xml, conformance_cuda.log, s2s_test_gpu_model.log,
+#   3. when the bundle has it: s2s prepare/train/eval/decode on cuda (the product path end to end,
+#      one process without MPI: S2S_MPI=0; eval on cuda and cpu must agree);
+#   4. when the bundle has it: s2s_test_gpu_model (CPU <-> CUDA training run, fixtures on CUDA).
+# Results go to $OUT (the device tool's output folder; ./out/gpu when unset): env.txt (with ldd),
+# s2s_test_gpu.log, s2s_test_gpu.xml, conformance_cuda.log, train_cuda.log, s2s_test_gpu_model.log,
 # s2s_test_dist_nccl_gpu.log, summary.txt
 # (at most 8 files come back).
 # Exit status: 0 when every step that ran passed.
@@ -56,10 +58,11 @@ export GTEST_COLOR=no S2S_SOURCE_DIR="$root" OPENBLAS_NUM_THREADS=1
   echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"; echo
   cat "$bundle/MANIFEST.txt" 2>/dev/null
 } > "$out/env.txt"
-for b in "$bundle"/bin/*; do echo "== $b"; ldd "$b"; done > "$out/ldd.txt" 2>&1
-if grep -q 'not found' "$out/ldd.txt"; then
-  say "ERROR: unresolved libraries (see ldd.txt):"
-  grep 'not found' "$out/ldd.txt" | sort -u | tee -a "$out/summary.txt"
+ldd_out=$(for b in "$bundle"/bin/*; do echo "== $b"; ldd "$b"; done 2>&1)
+printf '\n%s\n' "$ldd_out" >> "$out/env.txt"
+if grep -q 'not found' <<< "$ldd_out"; then
+  say "ERROR: unresolved libraries (see env.txt):"
+  grep 'not found' <<< "$ldd_out" | sort -u | tee -a "$out/summary.txt"
 fi
 
 status=0
@@ -86,6 +89,44 @@ if [[ -x $bundle/bin/s2s ]]; then
   (( rc == 0 )) || status=1
 else
   say "s2s not in the bundle: conformance skipped"
+fi
+if [[ -x $bundle/bin/s2s ]]; then
+  # The product path end to end on the GPU (one process, no MPI runtime on the GPU machine:
+  # S2S_MPI=0): prepare the quickstart's data, train on CUDA (graphs per bucket), evaluate the
+  # checkpoint on CUDA and on the CPU (same parameters: the perplexities must agree), decode.
+  say "s2s train/eval/decode on cuda (quickstart config, 300 steps) ..."
+  e2e=${TMPDIR:-/tmp}/s2s-gpu-e2e
+  rm -rf "$e2e" && mkdir -p "$e2e"
+  {
+    export S2S_MPI=0
+    set -x
+    "$bundle/bin/s2s" prepare --synthetic reverse --pairs 20000 --dev-pairs 500 --seed 1 \
+      --buckets 5,10:10,15 -o "$e2e/reverse.h5" --quiet &&
+    "$bundle/bin/s2s" train --config configs/quickstart.yaml --set data.dataset="$e2e/reverse.h5" \
+      --set train.train_dir="$e2e/train" --set model.device=cuda --set train.max_steps=300 \
+      --set train.steps_per_checkpoint=150 &&
+    "$bundle/bin/s2s" eval --checkpoint "$e2e/train" --device cuda --json > "$e2e/eval_cuda.json" &&
+    "$bundle/bin/s2s" eval --checkpoint "$e2e/train" --device cpu --json > "$e2e/eval_cpu.json" &&
+    printf 'a b c d\nh g f\n' | "$bundle/bin/s2s" decode --checkpoint "$e2e/train" --device cuda
+    rc=$?
+    set +x
+    cat "$e2e/eval_cuda.json" "$e2e/eval_cpu.json"
+    exit $rc
+  } > "$out/train_cuda.log" 2>&1
+  rc=$?
+  grep -E 'cuda graphs|done:|error' "$out/train_cuda.log" | tee -a "$out/summary.txt"
+  if (( rc == 0 )); then
+    ppl() { sed -n 's/.*"perplexity": \([0-9.eE+-]*\).*/\1/p' "$1" | tail -1; }
+    cuda_ppl=$(ppl "$e2e/eval_cuda.json"); cpu_ppl=$(ppl "$e2e/eval_cpu.json")
+    if awk -v a="$cuda_ppl" -v b="$cpu_ppl" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a > 0 && d <= 1e-4 * b) }'; then
+      say "dev perplexity of the CUDA-trained checkpoint: cuda $cuda_ppl, cpu $cpu_ppl (agree to 1e-4)"
+    else
+      say "ERROR: dev perplexity cuda $cuda_ppl vs cpu $cpu_ppl (must agree to 1e-4)"
+      rc=1
+    fi
+  fi
+  say "train/eval/decode on cuda exit code $rc"
+  (( rc == 0 )) || status=1
 fi
 if [[ -x $bundle/bin/s2s_test_gpu_model ]]; then
   say "s2s_test_gpu_model ..."

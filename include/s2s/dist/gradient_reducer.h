@@ -130,7 +130,7 @@ class GradientReducer {
  public:
   virtual ~GradientReducer() = default;
 
-  virtual std::string_view name() const = 0;  // "mpi", "nccl"
+  virtual std::string_view name() const = 0;  // "mpi", "nccl", "none"
   virtual int world_size() const = 0;
 
   // Registers the gradient buffers (all defined, floating point, on the reducer's device).
@@ -158,9 +158,9 @@ class GradientReducer {
   virtual const ReduceStats& totals() const = 0;
 };
 
-// Creates a reducer by name: "mpi" (host buffers, MPI_Iallreduce) or "nccl" (CUDA buffers,
-// ncclAllReduce on a dedicated stream; throws if s2s was built without CUDA). `world` must
-// outlive the reducer.
+// Creates a reducer by name: "mpi" (host buffers, MPI_Iallreduce), "nccl" (CUDA buffers,
+// ncclAllReduce on a dedicated stream; throws if s2s was built without CUDA) or "none" (one rank
+// only: the identity, single_rank_reducer.h). `world` must outlive the reducer.
 std::unique_ptr<GradientReducer> make_reducer(std::string_view name, World& world,
                                               const ReducerOptions& options = {});
 bool nccl_reducer_available();  // built with CUDA and NCCL

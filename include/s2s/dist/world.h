@@ -7,7 +7,8 @@
 //   - MPI (default): MPI_Init_thread(MPI_THREAD_FUNNELED) unless MPI is already up. Works under
 //     mpirun / srun and as a singleton (the binary started directly: rank 0 of 1).
 //   - Local (WorldOptions::use_mpi = false): a one-process fake that never touches MPI; every
-//     collective of this part is then the identity. For tests and tools that must run without MPI.
+//     collective of this part is then the identity. For tests, and for the CLI with S2S_MPI=0
+//     where MPI cannot start (world_options_from_environment()).
 // Only the thread that created the World calls MPI (FUNNELED): the data prefetch thread never does.
 //
 // Invariants: every rank calls the collectives of this part in the same order (they are
@@ -33,6 +34,11 @@ struct WorldOptions {
 
 // The timeout in effect when none is given: S2S_DIST_TIMEOUT_S if set (must be > 0), else 300 s.
 double timeout_from_environment();
+
+// The options the CLI starts its World with: S2S_MPI=0 selects the Local world (one process, no
+// MPI at all: for machines where MPI_Init cannot run, e.g. a container without the Open MPI
+// runtime; refused when a launcher reports more than one task), S2S_MPI=1 or unset MPI.
+WorldOptions world_options_from_environment();
 
 class World {
  public:

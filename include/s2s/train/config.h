@@ -22,7 +22,7 @@ enum class OptimizerKind { Sgd, Momentum, Adam };
 enum class DecayPolicy { Plateau, None };
 enum class EvalMode { Full, Translate, Both };
 enum class NanPolicy { Stop, Skip };
-enum class ReducerKind { Mpi, Nccl, Auto };
+enum class ReducerKind { Mpi, Nccl, None, Auto };
 enum class Precision { Float32, TF32, BF16 };  // of float32 matrix products (kernels/gemm.h)
 
 // (encoder length I, decoder length O), as translate's `buckets`.

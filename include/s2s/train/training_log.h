@@ -39,7 +39,7 @@ class TrainingLog {
   void saved(const std::string& path, std::int64_t step);
   void evaluation(const std::string& kind, const std::vector<BucketEval>& buckets, std::int64_t step);
   void message(const std::string& line);
-  void finish(const dist::ReduceStats& totals);
+  void finish(const dist::GradientReducer& reducer);  // its totals, then flush
 
  private:
   bool enabled_;

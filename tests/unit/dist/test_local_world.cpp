@@ -124,3 +124,43 @@ TEST(ReduceStats, HiddenFractionAndAccumulate) {
 
 }  // namespace
 }  // namespace s2s::dist
+
+namespace s2s::dist {
+namespace {
+
+// S2S_MPI (world_options_from_environment): unset or 1 = MPI, 0 = the Local world, refused when a
+// launcher says this is one of several tasks; anything else is an error naming the variable.
+TEST(WorldOptionsFromEnvironment, S2sMpiSelectsTheLocalWorld) {
+  const char* saved_omp = std::getenv("OMPI_COMM_WORLD_SIZE");
+  const std::string saved = saved_omp ? saved_omp : "";
+  ::unsetenv("OMPI_COMM_WORLD_SIZE");
+  ::unsetenv("PMI_SIZE");
+  ::unsetenv("S2S_MPI");
+  EXPECT_TRUE(world_options_from_environment().use_mpi);
+  ::setenv("S2S_MPI", "1", 1);
+  EXPECT_TRUE(world_options_from_environment().use_mpi);
+  ::setenv("S2S_MPI", "0", 1);
+  EXPECT_FALSE(world_options_from_environment().use_mpi);
+  ::setenv("OMPI_COMM_WORLD_SIZE", "1", 1);
+  EXPECT_FALSE(world_options_from_environment().use_mpi) << "mpirun -n 1 is one task";
+  ::setenv("OMPI_COMM_WORLD_SIZE", "4", 1);
+  try {
+    world_options_from_environment();
+    ADD_FAILURE() << "S2S_MPI=0 under mpirun -n 4 was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("OMPI_COMM_WORLD_SIZE=4"), std::string::npos) << e.what();
+  }
+  ::unsetenv("OMPI_COMM_WORLD_SIZE");
+  ::setenv("S2S_MPI", "no", 1);
+  try {
+    world_options_from_environment();
+    ADD_FAILURE() << "S2S_MPI=no was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("S2S_MPI must be 0"), std::string::npos) << e.what();
+  }
+  ::unsetenv("S2S_MPI");
+  if (saved_omp != nullptr) ::setenv("OMPI_COMM_WORLD_SIZE", saved.c_str(), 1);
+}
+
+}  // namespace
+}  // namespace s2s::dist

@@ -1,0 +1,24 @@
+// Owns: prepare_device (train/device_setup.h).
+#include "s2s/train/device_setup.h"
+
+#include <string>
+
+#include "s2s/core/error.h"
+#include "s2s/dist/log.h"
+#include "s2s/kernels/cuda_runtime_api.h"
+
+namespace s2s::train {
+
+void prepare_device(Device device, const dist::World* world, std::string_view setting) {
+  if (device != Device::CUDA) return;
+  std::string reason;
+  const int count = cuda::device_count(&reason);
+  S2S_CHECK(count > 0, setting, " = cuda, but no CUDA device is usable here (", reason,
+            "); run on a GPU machine or set ", setting, " to cpu");
+  const int index = world != nullptr ? world->device_for_local_rank(count) : 0;
+  cuda::initialize(index);
+  if (world != nullptr)
+    dist::log_all("rank {} uses CUDA device {} of {} visible on its node", world->rank(), index, count);
+}
+
+}  // namespace s2s::train
