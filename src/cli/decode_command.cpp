@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "s2s/decode/greedy.h"
+#include "s2s/train/device_setup.h"
 #include "s2s/train/model_loader.h"
 
 namespace s2s::cli {
@@ -61,7 +62,9 @@ class DecodeProgress {
 int run_decode(const DecodeOptions& o) {
   std::optional<std::string> dataset;
   if (!o.dataset.empty()) dataset = o.dataset;
-  train::LoadedModel loaded = train::load_model(o.checkpoint, dataset, o.device == "cuda" ? Device::CUDA : Device::CPU);
+  const Device device = o.device == "cuda" ? Device::CUDA : Device::CPU;
+  train::prepare_device(device, nullptr, "--device");
+  train::LoadedModel loaded = train::load_model(o.checkpoint, dataset, device);
   decode::GreedyDecoder decoder(*loaded.model, *loaded.dataset);
   std::ifstream in_file;
   std::istream* in = &std::cin;

@@ -2,7 +2,8 @@
 // in chunks of 56, sentences of one bucket decoded together, several chunks and a short last one)
 // equals --batch-size 1's (translate's one line at a time) line by line, from a file and from
 // stdin, with as many lines out as in (empty lines, unknown words, lines truncated to the last
-// bucket included); the truncation warnings are the same; progress lines go to stderr only.
+// bucket included); the truncation warnings are the same; progress lines go to stderr only;
+// --device cuda without a GPU is a clear error.
 // The model is a tiny GRU + attention trained for 40 steps, so that its outputs differ between
 // inputs (checked: a swapped or shifted line would show).
 #include <gmock/gmock.h>
@@ -12,6 +13,7 @@
 #include <sstream>
 
 #include "s2s/core/philox.h"
+#include "s2s/kernels/cuda_runtime_api.h"
 #include "support.h"
 
 namespace s2s::itest {
@@ -121,6 +123,16 @@ TEST_F(BatchedDecodeCli, BadBatchSize) {
   auto r = run_s2s({"decode", "--checkpoint", dir_, "--batch-size", "0"}, scratch(), 60, "a b\n");
   EXPECT_NE(r.code, 0);
   EXPECT_THAT(r.err, HasSubstr("batch-size"));
+}
+
+// The decode twin of DeviceSetup's train/eval check: --device cuda prepares the device first, so
+// without a usable GPU the error names the option and the reason (not a missing allocator).
+TEST_F(BatchedDecodeCli, CudaWithoutAGpuFailsClearly) {
+  if (cuda::device_count() > 0) GTEST_SKIP() << "a CUDA device is usable here";
+  auto r = run_s2s({"decode", "--checkpoint", dir_, "--device", "cuda"}, scratch(), 60, "a b\n");
+  EXPECT_NE(r.code, 0) << r.out;
+  EXPECT_THAT(r.err, ::testing::AllOf(HasSubstr("--device = cuda"), HasSubstr("no CUDA device is usable here")));
+  EXPECT_EQ(r.out, "");
 }
 
 }  // namespace
