@@ -153,9 +153,12 @@ void check_replicas(World& world, std::span<const Tensor> tensors,
   S2S_CHECK(names.empty() || names.size() == tensors.size(), "check_replicas: ", names.size(),
             " names for ", tensors.size(), " tensors");
   const std::size_t n = tensors.size();
+  for (std::size_t i = 0; i < n; ++i)
+    S2S_CHECK(tensors[i].defined(), "check_replicas: tensor ", i, " is undefined");
+  // No peer to compare with: hashing would only copy every device tensor to the host.
+  if (!world.uses_mpi() || world.size() == 1) return;
   std::vector<TensorChecksum> mine(n);
   for (std::size_t i = 0; i < n; ++i) mine[i] = tensor_checksum(tensors[i]);
-  if (!world.uses_mpi()) return;
 
   // [layout, h_0 .. h_n-1, ~layout, ~h_0 .. ~h_n-1] reduced with MAX gives max and ~min at once.
   std::vector<std::uint64_t> hashes(2 * (n + 1));

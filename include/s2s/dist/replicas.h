@@ -10,7 +10,8 @@
 //     ranks whose copy differs from rank 0's, and the hashes/sums.
 // All functions are collective (every rank calls them in the same order, same tensor list) and
 // deadline-guarded by the World. CUDA tensors are staged through host memory. In a Local World
-// they do nothing (check_replicas still validates its arguments).
+// they do nothing, nor does check_replicas with one rank (it still validates its arguments, and
+// reads no device tensor).
 #include <cstddef>
 #include <cstdint>
 #include <span>
