@@ -1,5 +1,6 @@
 // Owns: make_reducer (creation of a GradientReducer by name) and the wiring of the MPI-free NCCL
-// reducer's callbacks to the World (ncclUniqueId broadcast, agreement checks, timeout/abort).
+// reducer's callbacks to the World (ncclUniqueId broadcast, agreement checks, timeout/abort) and
+// to the s2s CUDA context (the stream the gradients are produced on).
 #include <cstring>
 
 #include <mpi.h>
@@ -11,6 +12,9 @@
 #include "s2s/dist/nccl_reducer.h"
 #include "s2s/dist/single_rank_reducer.h"
 #include "s2s/dist/world.h"
+#ifdef S2S_DIST_WITH_NCCL
+#include "s2s/kernels/cuda_context.h"
+#endif
 
 namespace s2s::dist {
 
@@ -62,7 +66,13 @@ std::unique_ptr<GradientReducer> make_reducer(std::string_view name, World& worl
 #ifdef S2S_DIST_WITH_NCCL
     // The device is the one the caller made current (cudaSetDevice(world.device_for_local_rank(n)))
     // — passed as -1 so the reducer keeps it.
-    return make_nccl_reducer(bootstrap_for(world, -1), options);
+    // The stream: left unset (nullptr) the reducer would pack and unpack on the legacy default
+    // stream, which does not order with the context's non-blocking stream that every s2s kernel
+    // runs on (cuda_context.h): the packing copies would read gradients backward has not written
+    // yet, and the clip and update would read them before the averaged values are copied back.
+    ReducerOptions o = options;
+    if (o.cuda_stream == nullptr && cuda::has_context()) o.cuda_stream = cuda::context().stream();
+    return make_nccl_reducer(bootstrap_for(world, -1), o);
 #else
     S2S_FAIL("reducer 'nccl' is not available: s2s was built without CUDA (S2S_WITH_CUDA=OFF); "
              "use 'mpi'");

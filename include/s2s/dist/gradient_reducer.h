@@ -51,8 +51,10 @@ struct ReducerOptions {
   // finish(): one extra 16-byte host all-reduce (MPI) checking the ready order. It is a host
   // rendezvous with the other ranks each step, never a wait on the device.
   bool verify_order = true;
-  // NCCL only: the cudaStream_t the gradients are produced on (nullptr = the legacy default
-  // stream). Packing is ordered after it and unpacking is enqueued on it.
+  // NCCL only: the cudaStream_t the gradients are produced on. Packing is ordered after it and
+  // unpacking is enqueued on it. nullptr: make_reducer uses the s2s CUDA context's stream (the one
+  // every kernel runs on) when the backend is initialised; make_nccl_reducer takes nullptr as the
+  // legacy default stream, which does NOT order with the context's non-blocking stream.
   void* cuda_stream = nullptr;
   // NCCL only: finished steps whose all-reduce may still be running on the device (1..64). When
   // that many are in flight, the next step first waits for the oldest (deadline-guarded).
