@@ -26,6 +26,21 @@ void allreduce_sum(dist::World& world, std::vector<double>& values) {
   values = std::move(out);
 }
 
+// Σ of one-element tensors in their order, in double (as Σ item() would be), with one device
+// read for all of them instead of a host wait after every batch.
+double sum_in_order(const std::vector<Tensor>& xs) {
+  if (xs.empty()) return 0.0;
+  Tensor all = Tensor::empty({static_cast<std::int64_t>(xs.size())}, xs.front().dtype(), xs.front().device());
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const auto row = static_cast<std::int64_t>(i);
+    all.rows(row, row + 1).copy_from(xs[i].reshape({1}));
+  }
+  const Tensor host = all.to(Device::CPU).to_dtype(DType::F64);
+  double sum = 0.0;
+  for (double v : host.span<double>()) sum += v;
+  return sum;
+}
+
 // Restores the model's sampler stream when evaluation is over.
 class KeepSamplerState {
  public:
@@ -50,14 +65,15 @@ std::vector<BucketEval> evaluate_full(Seq2SeqModel& model, const std::shared_ptr
   std::vector<double> sums;  // per bucket: loss sum, tokens, examples
   for (int b = 0; b < buckets; ++b) {
     data::EvalBatches batches(dataset, split, b, batch_size, world.rank(), world.size());
-    double loss = 0, tokens = 0;
+    double tokens = 0;
+    std::vector<Tensor> losses;  // one element per batch, on the model's device
     data::Batch batch;
     while (batches.next(batch)) {
       ForwardResult r = model.forward(Seq2SeqBatch::from(batch), ForwardMode::EvalFull);
-      loss += r.loss.value().item();
+      losses.push_back(r.loss.value());
       tokens += kern::sum(batch.weights);
     }
-    sums.insert(sums.end(), {loss, tokens, double(batches.num_examples())});
+    sums.insert(sums.end(), {sum_in_order(losses), tokens, double(batches.num_examples())});
   }
   allreduce_sum(world, sums);
   for (int b = 0; b < buckets; ++b) {

@@ -22,6 +22,11 @@ LoadedModel load_model(const std::string& checkpoint, const std::optional<std::s
   out.config = config_from_yaml_text(st.config_yaml, path + ":/config");
   if (dataset) out.config.data.dataset = *dataset;
   if (device) out.config.model.device = *device;
+  // Checked before anything is built: otherwise the first CUDA kernel of create_variables() fails
+  // with a message about the kernel, not about the checkpoint.
+  S2S_CHECK(out.config.model.device != Device::CUDA || out.config.model.dtype == DType::F32, "checkpoint ", path,
+            " holds a ", dtype_name(out.config.model.dtype),
+            " model (model.dtype of its config) and the CUDA backend runs float32 only: use --device cpu");
   out.dataset = data::Dataset::open(out.config.data.dataset);
   std::vector<Bucket> buckets;
   for (const auto& b : out.dataset->buckets()) buckets.emplace_back(b.encoder_size, b.decoder_size);
