@@ -184,22 +184,26 @@ void start_data(Session& s, const std::optional<data::SamplerCursor>& cursor) {
   s.prefetcher = std::make_unique<data::Prefetcher>(std::move(sampler));
 }
 
+// Rank 0 writes; the others only wait (collecting their values would copy every parameter and
+// optimizer slot to the host for nothing: a full device read per checkpoint on a GPU).
 std::string save(Session& s) {
-  CheckpointState st;
-  st.global_step = s.loop.global_step;
-  collect_model_values(st, s.params, *s.optimizer);
-  RunState rs;
-  rs.optimizer_updates = s.optimizer->updates();
-  rs.schedule = s.schedule->state();
-  rs.softmax_sampler = s.model->sampler_rng().state();
-  rs.dropout_counter = s.model->dropout_counter();
-  rs.loop = s.loop;
-  rs.cursor = s.prefetcher->cursor();
-  fill_checkpoint_run_state(st, rs);
-  st.config_yaml = config_to_yaml(s.cfg);
-  st.world_size = s.world.size();
   std::string path;
-  if (s.world.is_root()) path = s.checkpoints->save(st);
+  if (s.world.is_root()) {
+    CheckpointState st;
+    st.global_step = s.loop.global_step;
+    collect_model_values(st, s.params, *s.optimizer);
+    RunState rs;
+    rs.optimizer_updates = s.optimizer->updates();
+    rs.schedule = s.schedule->state();
+    rs.softmax_sampler = s.model->sampler_rng().state();
+    rs.dropout_counter = s.model->dropout_counter();
+    rs.loop = s.loop;
+    rs.cursor = s.prefetcher->cursor();
+    fill_checkpoint_run_state(st, rs);
+    st.config_yaml = config_to_yaml(s.cfg);
+    st.world_size = s.world.size();
+    path = s.checkpoints->save(st);
+  }
   s.world.barrier("checkpoint write");
   return path;
 }
