@@ -19,6 +19,7 @@
 #include "s2s/dist/gradient_reducer.h"
 #include "s2s/dist/world.h"
 #include "s2s/kernels/fill.h"
+#include "s2s/kernels/gemm.h"
 #include "s2s/kernels/tensor_ops.h"
 
 namespace s2s::test {
@@ -36,8 +37,14 @@ TEST_F(NcclReducerStream, MakeReducerOrdersWithTheContextStream) {
   std::unique_ptr<dist::GradientReducer> reducer = dist::make_reducer("nccl", world, options);
   reducer->prepare({grad, aux});
 
-  // ~20 × 2·2048³ FLOP: tens of milliseconds of work queued on the context stream.
-  const std::int64_t n = 2048;
+  // 20 × 2·4096³ FLOP in float32: tens of milliseconds of work queued on the context stream
+  // (milliseconds even if an earlier test left a faster precision: it is restored below).
+  struct KeepPrecision {
+    kern::MatmulPrecision saved = kern::matmul_precision();
+    ~KeepPrecision() { kern::set_matmul_precision(saved); }
+  } keep;
+  kern::set_matmul_precision(kern::MatmulPrecision::Float32);
+  const std::int64_t n = 4096;
   Tensor a = Tensor::zeros({n, n}, DType::F32, Device::CUDA);
   Tensor b = Tensor::zeros({n, n}, DType::F32, Device::CUDA);
   Tensor c = Tensor::zeros({n, n}, DType::F32, Device::CUDA);
