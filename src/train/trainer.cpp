@@ -91,7 +91,7 @@ struct Session {
 
 void build(Session& s) {
   const TrainConfig& cfg = s.cfg;
-  prepare_device(cfg.model.device, &s.world, "model.device");
+  prepare_device(cfg.model.device, &s.world, "model.device", /*one_device_per_rank=*/true);
   s.dataset = data::Dataset::open(cfg.data.dataset);
   const auto buckets = model_buckets(*s.dataset, cfg);
   const auto vs = config_resolve_vocab(cfg.model.source_vocab_size, s.dataset->source_vocab().size(),

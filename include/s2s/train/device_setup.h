@@ -14,7 +14,10 @@
 namespace s2s::train {
 
 // `setting` is what the user wrote to ask for `device` (e.g. "model.device" or "--device"), for
-// the error message. `world` null: device 0.
-void prepare_device(Device device, const dist::World* world, std::string_view setting);
+// the error message. `world` null: device 0. `one_device_per_rank` (training with NCCL, which
+// refuses two ranks on one GPU): more ranks on a node than visible GPUs is an error naming both
+// counts, instead of NCCL's own failure later.
+void prepare_device(Device device, const dist::World* world, std::string_view setting,
+                    bool one_device_per_rank = false);
 
 }  // namespace s2s::train
