@@ -100,8 +100,8 @@ void broadcast_tensors(World& world, std::span<Tensor> tensors, int root) {
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     Tensor& t = tensors[i];
     void* data = t.raw();
-    if (t.device() != Device::CPU) {
-      staged[i] = t.to(Device::CPU);
+    if (t.device() != Device::CPU) {  // the root sends its values; the others only receive
+      staged[i] = world.rank() == root ? t.to(Device::CPU) : Tensor::empty(t.shape(), t.dtype());
       data = staged[i].raw();
     }
     ibcast_bytes(world, data, t.nbytes(), root, requests);
