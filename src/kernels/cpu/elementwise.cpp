@@ -1,8 +1,11 @@
-// Owns: CPU reference elementwise kernels (plain loops; float and double).
+// Owns: CPU reference elementwise kernels (plain loops; float and double). sigmoid and tanh go
+// through fast_math.h (vectorised float32 approximations within 3 ulp; libm for float64).
 #include "s2s/kernels/elementwise.h"
 
 #include <algorithm>
 #include <cmath>
+
+#include "fast_math.h"
 
 namespace s2s::cpu {
 
@@ -13,16 +16,9 @@ template <class T> void scale(T* y, const T* x, T alpha, std::int64_t n) { for (
 template <class T> void axpy(T* y, const T* x, T alpha, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] += alpha * x[i]; }
 template <class T> void mul_acc(T* y, const T* a, const T* b, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] += a[i] * b[i]; }
 
-template <class T> void sigmoid_forward(T* y, const T* x, std::int64_t n) {
-  // Split by sign so exp never overflows: sigma(x) = 1/(1+e^-x) = e^x/(1+e^x).
-  for (std::int64_t i = 0; i < n; ++i) {
-    T v = x[i];
-    if (v >= 0) y[i] = T(1) / (T(1) + std::exp(-v));
-    else { T e = std::exp(v); y[i] = e / (T(1) + e); }
-  }
-}
+template <class T> void sigmoid_forward(T* y, const T* x, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = vmath::sigmoid(x[i]); }
 template <class T> void sigmoid_backward(T* dx, const T* y, const T* dy, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) dx[i] += dy[i] * y[i] * (T(1) - y[i]); }
-template <class T> void tanh_forward(T* y, const T* x, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]); }
+template <class T> void tanh_forward(T* y, const T* x, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = vmath::tanh(x[i]); }
 template <class T> void tanh_backward(T* dx, const T* y, const T* dy, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) dx[i] += dy[i] * (T(1) - y[i] * y[i]); }
 template <class T> void relu_forward(T* y, const T* x, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0); }
 template <class T> void relu_backward(T* dx, const T* y, const T* dy, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) if (y[i] > T(0)) dx[i] += dy[i]; }
