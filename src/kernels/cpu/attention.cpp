@@ -1,35 +1,56 @@
 // Owns: CPU reference kernels of the fused attention score (attention.h; plain loops).
+// Each row's tanh(f + y) goes into a stack chunk first (a loop GCC vectorises with fast_math.h's
+// float32 tanh; libm for float64), then plain loops use it: the forward dot product in LaneSum's
+// fixed order, the backward updates element by element.
 #include "s2s/kernels/attention.h"
 
-#include <cmath>
+#include <algorithm>
+
+#include "fast_math.h"
 
 namespace s2s::cpu {
+namespace {
+// t[k] = tanh(f[k] + y[k]) for k < n.
+template <class T> void tanh_of_sum(T* t, const T* f, const T* y, std::int64_t n) {
+  for (std::int64_t k = 0; k < n; ++k) t[k] = vmath::tanh(f[k] + y[k]);
+}
+}  // namespace
 
 template <class T>
 void attention_score_forward(T* e, const T* f, const T* y, const T* v, std::int64_t b, std::int64_t l, std::int64_t a) {
+  T t[vmath::kRowChunk];
   for (std::int64_t r = 0; r < b; ++r)
     for (std::int64_t j = 0; j < l; ++j) {
       const T* fr = f + (r * l + j) * a;
       const T* yr = y + r * a;
-      T s = 0;
-      for (std::int64_t k = 0; k < a; ++k) s += v[k] * std::tanh(fr[k] + yr[k]);
-      e[r * l + j] = s;
+      vmath::LaneSum<T> s;
+      for (std::int64_t k0 = 0; k0 < a; k0 += vmath::kRowChunk) {
+        const std::int64_t m = std::min(vmath::kRowChunk, a - k0);
+        tanh_of_sum(t, fr + k0, yr + k0, m);
+        s.add_products(v + k0, t, m);
+      }
+      e[r * l + j] = s.total();
     }
 }
 
 template <class T>
 void attention_score_backward(T* df, T* dy, T* dv, const T* f, const T* y, const T* v, const T* de, std::int64_t b,
                               std::int64_t l, std::int64_t a) {
+  T t[vmath::kRowChunk], g[vmath::kRowChunk];
   for (std::int64_t r = 0; r < b; ++r)
     for (std::int64_t j = 0; j < l; ++j) {
       const std::int64_t row = (r * l + j) * a;
       const T d = de[r * l + j];
-      for (std::int64_t k = 0; k < a; ++k) {
-        const T t = std::tanh(f[row + k] + y[r * a + k]);
-        const T g = d * v[k] * (T(1) - t * t);
-        if (df) df[row + k] += g;
-        if (dy) dy[r * a + k] += g;
-        if (dv) dv[k] += d * t;
+      for (std::int64_t k0 = 0; k0 < a; k0 += vmath::kRowChunk) {
+        const std::int64_t m = std::min(vmath::kRowChunk, a - k0);
+        tanh_of_sum(t, f + row + k0, y + r * a + k0, m);
+        for (std::int64_t k = 0; k < m; ++k) g[k] = d * v[k0 + k] * (T(1) - t[k] * t[k]);
+        if (df)
+          for (std::int64_t k = 0; k < m; ++k) df[row + k0 + k] += g[k];
+        if (dy)
+          for (std::int64_t k = 0; k < m; ++k) dy[r * a + k0 + k] += g[k];
+        if (dv)
+          for (std::int64_t k = 0; k < m; ++k) dv[k0 + k] += d * t[k];
       }
     }
 }
