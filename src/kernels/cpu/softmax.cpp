@@ -1,20 +1,32 @@
-// Owns: CPU reference softmax family (max-subtracted for stability).
+// Owns: CPU reference softmax family (max-subtracted for stability). exp is fast_math.h's
+// (vectorised float32 within 1 ulp; libm for float64); the row sums of exp go through LaneSum
+// (a fixed order that vectorises).
 #include "s2s/kernels/softmax.h"
 
 #include <algorithm>
 #include <cmath>
 
+#include "fast_math.h"
 #include "s2s/core/error.h"
 
 namespace s2s::cpu {
 namespace {
 template <class T> T row_max(const T* x, std::int64_t n) { return *std::max_element(x, x + n); }
+// Σ_j exp(x[j] - m): exp of a chunk into a stack buffer (a vectorised loop), then summed.
+template <class T> T sum_exp_shifted(const T* x, T m, std::int64_t n) {
+  T buf[vmath::kRowChunk];
+  vmath::LaneSum<T> s;
+  for (std::int64_t j0 = 0; j0 < n; j0 += vmath::kRowChunk) {
+    const std::int64_t len = std::min(vmath::kRowChunk, n - j0);
+    for (std::int64_t j = 0; j < len; ++j) buf[j] = vmath::exp(x[j0 + j] - m);
+    s.add(buf, len);
+  }
+  return s.total();
+}
 template <class T> T row_logsumexp(const T* x, std::int64_t n) {
   T m = row_max(x, n);
   if (std::isinf(m)) return m;
-  T s = 0;
-  for (std::int64_t j = 0; j < n; ++j) s += std::exp(x[j] - m);
-  return m + std::log(s);
+  return m + std::log(sum_exp_shifted(x, m, n));
 }
 }  // namespace
 
@@ -22,8 +34,11 @@ template <class T> void softmax_rows(T* y, const T* x, std::int64_t rows, std::i
   for (std::int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * cols;
     T* yr = y + r * cols;
-    T m = row_max(xr, cols), s = 0;
-    for (std::int64_t j = 0; j < cols; ++j) s += (yr[j] = std::exp(xr[j] - m));
+    const T m = row_max(xr, cols);
+    for (std::int64_t j = 0; j < cols; ++j) yr[j] = vmath::exp(xr[j] - m);
+    vmath::LaneSum<T> sum;
+    sum.add(yr, cols);
+    const T s = sum.total();
     for (std::int64_t j = 0; j < cols; ++j) yr[j] /= s;
   }
 }
@@ -45,7 +60,7 @@ template <class T> void log_softmax_rows_backward(T* dx, const T* y, const T* dy
   for (std::int64_t r = 0; r < rows; ++r) {
     T s = 0;
     for (std::int64_t j = 0; j < cols; ++j) s += dy[r * cols + j];
-    for (std::int64_t j = 0; j < cols; ++j) dx[r * cols + j] += dy[r * cols + j] - std::exp(y[r * cols + j]) * s;
+    for (std::int64_t j = 0; j < cols; ++j) dx[r * cols + j] += dy[r * cols + j] - vmath::exp(y[r * cols + j]) * s;
   }
 }
 template <class T> void softmax_xent_forward(T* loss, const T* x, const std::int32_t* labels, std::int64_t rows, std::int64_t cols) {
@@ -61,7 +76,7 @@ template <class T> void softmax_xent_backward(T* dx, const T* x, const std::int3
               " is outside [0, ", cols, ")");  // checked here too: an out-of-range write otherwise
     const T* xr = x + r * cols;
     T lse = row_logsumexp(xr, cols);
-    for (std::int64_t j = 0; j < cols; ++j) dx[r * cols + j] += dloss[r] * std::exp(xr[j] - lse);
+    for (std::int64_t j = 0; j < cols; ++j) dx[r * cols + j] += dloss[r] * vmath::exp(xr[j] - lse);
     dx[r * cols + labels[r]] -= dloss[r];
   }
 }
