@@ -32,7 +32,8 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 //    degree-6 polynomial (minimax error 0.06u) leave the final 1 + (r + r²C) rounding (½ ulp)
 //    plus ≤ ½ ulp of propagated error; the scaling by 2^n is exact for normal results.
 //  * tanh: |x| < 0.75: x plus a correction ≤ x/3 with a few u of its own error; |x| ≥ 0.75: the
-//    exp error damped by 2/(e^{2|x|}+1) ≤ 0.37, three roundings on ≤ 0.37 and the final ½ ulp.
+//    exp error damped by 2e^{2|x|}/(e^{2|x|}+1)² ≤ 0.3, three roundings on 2/(e^{2|x|}+1) ≤ 0.37
+//    and the final ½ ulp.
 //  * sigmoid: e/(1+e) in the negative tail carries exp's error in full, then two roundings.
 // In relative terms (u = 2^-24) these stay inside the 4u that tests/unit/kernels/test_elementwise
 // allows for a float32 activation.
