@@ -5,13 +5,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "fast_math.h"
 #include "s2s/core/error.h"
 
 namespace s2s::cpu {
 namespace {
-template <class T> T row_max(const T* x, std::int64_t n) { return *std::max_element(x, x + n); }
+// An empty row has no maximum: -inf, so a log-sum-exp over nothing is -inf (the CUDA twin launches nothing).
+template <class T> T row_max(const T* x, std::int64_t n) {
+  return n > 0 ? *std::max_element(x, x + n) : -std::numeric_limits<T>::infinity();
+}
 // Σ_j exp(x[j] - m): exp of a chunk into a stack buffer (a vectorised loop), then summed.
 template <class T> T sum_exp_shifted(const T* x, T m, std::int64_t n) {
   T buf[vmath::kRowChunk];
