@@ -2,7 +2,7 @@
 # The main job on the embedded default, from a fresh Debian/Ubuntu machine: installs what is
 # missing, builds s2s (CPU, Release), generates a toy parallel corpus (reverse the input
 # sequence), trains a GRU attention seq2seq on it (configs/quickstart.yaml), evaluates the
-# full-softmax dev perplexity and decodes a few sentences. About 2-4 minutes on 2 cores.
+# full-softmax dev perplexity and decodes a few sentences. About 2 minutes on 2 cores, mostly the build.
 # Environment: BUILD_DIR (default build-cpu), RUN_DIR (default runs/quickstart), JOBS (default: cores).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
