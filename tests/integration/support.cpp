@@ -117,6 +117,13 @@ std::vector<std::int64_t> checkpoint_steps(const std::string& train_dir) {
 std::string s2s_binary() { return S2S_BINARY; }
 std::string source_dir() { return S2S_TEST_SOURCE_DIR; }
 
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;

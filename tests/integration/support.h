@@ -104,6 +104,8 @@ ProcessResult run_s2s(const std::vector<std::string>& args, const std::string& s
 // `--set a --set b ...`
 std::vector<std::string> as_set_args(const std::vector<std::string>& assignments);
 
+// The lines of `text` (without their newlines).
+std::vector<std::string> lines_of(const std::string& text);
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& text);
 
