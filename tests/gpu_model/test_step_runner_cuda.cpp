@@ -38,18 +38,12 @@ constexpr std::int64_t kSourceVocab = 50, kTargetVocab = 60, kBatch = 8;
 const std::vector<train::Bucket> kBuckets = {{4, 5}, {7, 8}};
 
 train::ModelConfig model_config(bool mask_padding = false) {
-  train::ModelConfig m{};
-  m.cell = train::CellType::Gru;
+  train::ModelConfig m = base_model();  // support/translate_runs.h: 1x32 GRU + attention
   m.num_layers = 2;
-  m.size = 32;
-  m.embedding_size = 0;
-  m.num_heads = 1;
-  m.attention = true;
   m.num_samples = 16;  // sampled softmax: new candidates every step
   m.input_keep_prob = 0.9;
   m.output_keep_prob = 0.8;
   m.mask_padding = mask_padding;  // the attention mask is built on the device too
-  m.dtype = DType::F32;
   m.device = Device::CUDA;
   return m;
 }

@@ -97,7 +97,7 @@ if [[ -x $bundle/bin/s2s ]]; then
   say "s2s train/eval/decode on cuda (quickstart config, 300 steps) ..."
   e2e=${TMPDIR:-/tmp}/s2s-gpu-e2e
   rm -rf "$e2e" && mkdir -p "$e2e"
-  {
+  (  # a subshell: its exit ends only the step, and S2S_MPI stays local to it
     export S2S_MPI=0
     set -x
     "$bundle/bin/s2s" prepare --synthetic reverse --pairs 20000 --dev-pairs 500 --seed 1 \
@@ -112,7 +112,7 @@ if [[ -x $bundle/bin/s2s ]]; then
     set +x
     cat "$e2e/eval_cuda.json" "$e2e/eval_cpu.json"
     exit $rc
-  } > "$out/train_cuda.log" 2>&1
+  ) > "$out/train_cuda.log" 2>&1
   rc=$?
   grep -E 'cuda graphs|done:|error' "$out/train_cuda.log" | tee -a "$out/summary.txt"
   if (( rc == 0 )); then
@@ -128,31 +128,27 @@ if [[ -x $bundle/bin/s2s ]]; then
   say "train/eval/decode on cuda exit code $rc"
   (( rc == 0 )) || status=1
 fi
-if [[ -x $bundle/bin/s2s_test_gpu_model ]]; then
-  say "s2s_test_gpu_model ..."
-  "$bundle/bin/s2s_test_gpu_model" > "$out/s2s_test_gpu_model.log" 2>&1
+# A bundled gtest binary: its totals and failed tests into the summary; skips for lack of a
+# device count as failure (this script runs on the GPU machine).
+run_gtest_binary() {  # run_gtest_binary NAME WHAT
+  local name=$1 what=$2 log="$out/$1.log" rc
+  if [[ ! -x $bundle/bin/$name ]]; then
+    say "$name not in the bundle: $what skipped"
+    return
+  fi
+  say "$name ($what) ..."
+  "$bundle/bin/$name" > "$log" 2>&1
   rc=$?
-  grep -E '^\[  (PASSED|SKIPPED|FAILED) +\] [0-9]+ tests?' "$out/s2s_test_gpu_model.log" | tee -a "$out/summary.txt"
-  grep -E '^\[  FAILED  \] [A-Za-z_]+\.' "$out/s2s_test_gpu_model.log" | sed 's/ (.*//' | sort -u | tee -a "$out/summary.txt"
-  say "s2s_test_gpu_model exit code $rc"
+  grep -E '^\[  (PASSED|SKIPPED|FAILED) +\] [0-9]+ tests?' "$log" | tee -a "$out/summary.txt"
+  grep -E '^\[  FAILED  \] [A-Za-z_]+\.' "$log" | sed 's/ (.*//' | sort -u | tee -a "$out/summary.txt"
+  say "$name exit code $rc"
   (( rc == 0 )) || status=1
-  if grep -q 'no CUDA device' "$out/s2s_test_gpu_model.log"; then
-    say "WARNING: model tests were skipped for lack of a device"
+  if grep -q 'no CUDA device' "$log"; then
+    say "WARNING: $name skipped tests for lack of a device"
     status=1
   fi
-else
-  say "s2s_test_gpu_model not in the bundle: model parity skipped"
-fi
-if [[ -x $bundle/bin/s2s_test_dist_nccl_gpu ]]; then
-  say "s2s_test_dist_nccl_gpu (NCCL reducer, one rank) ..."
-  "$bundle/bin/s2s_test_dist_nccl_gpu" > "$out/s2s_test_dist_nccl_gpu.log" 2>&1
-  rc=$?
-  grep -E '^\[  (PASSED|SKIPPED|FAILED) +\] [0-9]+ tests?' "$out/s2s_test_dist_nccl_gpu.log" | tee -a "$out/summary.txt"
-  grep -E '^\[  FAILED  \] [A-Za-z_]+\.' "$out/s2s_test_dist_nccl_gpu.log" | sed 's/ (.*//' | sort -u | tee -a "$out/summary.txt"
-  say "s2s_test_dist_nccl_gpu exit code $rc"
-  (( rc == 0 )) || status=1
-else
-  say "s2s_test_dist_nccl_gpu not in the bundle: NCCL reducer tests skipped"
-fi
+}
+run_gtest_binary s2s_test_gpu_model "CPU <-> CUDA model parity, graphs, fixtures on CUDA"
+run_gtest_binary s2s_test_dist_nccl_gpu "NCCL reducer, one rank"
 say "overall: $([[ $status == 0 ]] && echo PASS || echo FAIL)"
 exit $status
