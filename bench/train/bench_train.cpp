@@ -136,7 +136,7 @@ Row bench_bucket(bench::TrainStep& step, const bench::BenchPreset& p, std::size_
                  const Options& o, kern::PhaseTimer* phases) {
   const auto& sizes = p.buckets[bucket];
   PhiloxStream rng(o.seed, 0xba7c4 + bucket);
-  std::vector<train::Seq2SeqBatch> batches;  // a few distinct batches, cycled (generation untimed)
+  std::vector<model::Seq2SeqBatch> batches;  // a few distinct batches, cycled (generation untimed)
   for (int i = 0; i < 4; ++i)
     batches.push_back(bench::full_bucket_batch(bucket, sizes, p.batch, p.source_vocab, p.target_vocab, rng));
   Row r;

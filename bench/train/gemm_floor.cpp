@@ -47,11 +47,11 @@ double median_seconds(Op&& op, Device device, double min_seconds) {
 
 }  // namespace
 
-std::vector<GemmShape> step_gemm_shapes(const train::ModelConfig& model, std::int64_t target_vocab,
-                                        const train::Bucket& bucket, std::int64_t batch) {
+std::vector<GemmShape> step_gemm_shapes(const model::ModelConfig& model, std::int64_t target_vocab,
+                                        const model::Bucket& bucket, std::int64_t batch) {
   const std::int64_t B = batch, n = model.size, E = model.effective_embedding_size(), N = model.num_layers;
   const auto [I, O] = bucket;
-  const bool gru = model.cell == train::CellType::Gru;
+  const bool gru = model.cell == model::CellType::Gru;
   const bool sampled = model.use_sampled_softmax(target_vocab);
   std::vector<GemmShape> raw;
   auto add = [&](std::int64_t m, std::int64_t k, std::int64_t nn, double count, const char* what) {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "s2s/core/tensor.h"
-#include "s2s/train/config.h"
+#include "s2s/config/config.h"
 
 namespace s2s::bench {
 
@@ -27,8 +27,8 @@ struct GemmShape {
 };
 
 // The forward products of one training step of `bucket` with batch `batch`, merged by shape.
-std::vector<GemmShape> step_gemm_shapes(const train::ModelConfig& model, std::int64_t target_vocab,
-                                        const train::Bucket& bucket, std::int64_t batch);
+std::vector<GemmShape> step_gemm_shapes(const model::ModelConfig& model, std::int64_t target_vocab,
+                                        const model::Bucket& bucket, std::int64_t batch);
 
 struct GemmFloor {
   double flops = 0;    // forward + backward FLOPs of the listed products, per step

@@ -7,11 +7,11 @@ namespace s2s::bench {
 namespace {
 
 BenchPreset make(std::string name, std::int64_t layers, std::int64_t size, std::int64_t vocab,
-                 std::int64_t samples, std::int64_t batch, std::vector<train::Bucket> buckets) {
+                 std::int64_t samples, std::int64_t batch, std::vector<model::Bucket> buckets) {
   BenchPreset p;
   p.name = std::move(name);
-  p.model = train::TrainConfig().model;  // every other field at the option table's default
-  p.model.cell = train::CellType::Gru;
+  p.model = config::TrainConfig().model;  // every other field at the option table's default
+  p.model.cell = model::CellType::Gru;
   p.model.num_layers = layers;
   p.model.size = size;
   p.model.embedding_size = 0;  // = size, as translate
@@ -42,9 +42,9 @@ BenchPreset find_preset(const std::string& name) {
 }
 
 BenchPreset preset_from_config(const std::string& path, const std::vector<std::string>& overrides) {
-  train::TrainConfig cfg = train::config_from_yaml_file(path);
-  train::config_apply_overrides(cfg, overrides);
-  train::config_validate(cfg);
+  config::TrainConfig cfg = config::config_from_yaml_file(path);
+  config::config_apply_overrides(cfg, overrides);
+  config::config_validate(cfg);
   S2S_CHECK(cfg.model.source_vocab_size > 0 && cfg.model.target_vocab_size > 0, path,
             ": the benchmark has no dataset, so model.source_vocab_size and model.target_vocab_size must be set "
             "(e.g. --set model.source_vocab_size=40000)");

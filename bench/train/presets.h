@@ -10,17 +10,17 @@
 #include <string>
 #include <vector>
 
-#include "s2s/train/config.h"
+#include "s2s/config/config.h"
 
 namespace s2s::bench {
 
 struct BenchPreset {
   std::string name;
-  train::ModelConfig model;
+  model::ModelConfig model;
   std::int64_t source_vocab = 0;
   std::int64_t target_vocab = 0;
   std::int64_t batch = 0;
-  std::vector<train::Bucket> buckets;
+  std::vector<model::Bucket> buckets;
   double learning_rate = 0.5;
   double max_gradient_norm = 5.0;
 };

@@ -8,13 +8,13 @@ namespace {
 constexpr std::int32_t kPad = 0, kGo = 1, kEos = 2, kFirstWord = 4;
 }
 
-train::Seq2SeqBatch full_bucket_batch(std::size_t bucket_index, const train::Bucket& bucket, std::int64_t batch,
+model::Seq2SeqBatch full_bucket_batch(std::size_t bucket_index, const model::Bucket& bucket, std::int64_t batch,
                                       std::int64_t source_vocab, std::int64_t target_vocab, PhiloxStream& rng) {
   const auto [I, O] = bucket;
   S2S_CHECK(I >= 2 && O >= 3 && batch >= 1, "bucket (", I, ", ", O, ") with batch ", batch,
             " cannot hold a pair (need I >= 2, O >= 3)");
   S2S_CHECK(source_vocab > kFirstWord && target_vocab > kFirstWord, "vocabularies must exceed the 4 specials");
-  train::Seq2SeqBatch b;
+  model::Seq2SeqBatch b;
   b.bucket = bucket_index;
   b.encoder_inputs = Tensor::zeros({I, batch}, DType::I32);   // [I, B]
   b.decoder_inputs = Tensor::zeros({O, batch}, DType::I32);   // [O, B]
@@ -43,7 +43,7 @@ train::Seq2SeqBatch full_bucket_batch(std::size_t bucket_index, const train::Buc
   return b;
 }
 
-BatchTokens count_tokens(const train::Seq2SeqBatch& b) {
+BatchTokens count_tokens(const model::Seq2SeqBatch& b) {
   BatchTokens n;
   for (float v : b.weights.span<float>()) n.target += v;
   for (std::int32_t id : b.encoder_inputs.span<std::int32_t>()) n.source += id != kPad ? 1.0 : 0.0;

@@ -9,11 +9,11 @@
 #include <cstdint>
 
 #include "s2s/core/philox.h"
-#include "s2s/train/seq2seq_model.h"
+#include "s2s/model/seq2seq_model.h"
 
 namespace s2s::bench {
 
-train::Seq2SeqBatch full_bucket_batch(std::size_t bucket_index, const train::Bucket& bucket, std::int64_t batch,
+model::Seq2SeqBatch full_bucket_batch(std::size_t bucket_index, const model::Bucket& bucket, std::int64_t batch,
                                       std::int64_t source_vocab, std::int64_t target_vocab, PhiloxStream& rng);
 
 // Tokens in one such batch: target = Σ weights, source = non-PAD encoder entries.
@@ -21,6 +21,6 @@ struct BatchTokens {
   double target = 0;
   double source = 0;
 };
-BatchTokens count_tokens(const train::Seq2SeqBatch& b);
+BatchTokens count_tokens(const model::Seq2SeqBatch& b);
 
 }  // namespace s2s::bench

@@ -13,9 +13,9 @@ namespace s2s::bench {
 
 TrainStep::TrainStep(const BenchPreset& preset, Device device, std::uint64_t seed, bool cuda_graphs)
     : preset_(preset), device_(device) {
-  train::ModelConfig config = preset.model;
+  model::ModelConfig config = preset.model;
   config.device = device;
-  model_ = std::make_unique<train::Seq2SeqModel>(config, preset.source_vocab, preset.target_vocab, preset.buckets,
+  model_ = std::make_unique<model::Seq2SeqModel>(config, preset.source_vocab, preset.target_vocab, preset.buckets,
                                                  seed);
   model_->create_variables();
   params_ = model_->params().parameters();
@@ -32,12 +32,12 @@ TrainStep::TrainStep(const BenchPreset& preset, Device device, std::uint64_t see
   });
 }
 
-void TrainStep::run(const train::Seq2SeqBatch& batch) {
+void TrainStep::run(const model::Seq2SeqBatch& batch) {
   auto mark = [this](std::string_view phase) {
     if (phases_ != nullptr) phases_->mark(phase);
   };
   mark("feed");
-  runner_->stage(model_->make_feed(batch, train::ForwardMode::Train));
+  runner_->stage(model_->make_feed(batch, model::ForwardMode::Train));
   mark("forward+backward");
   const auto ran = runner_->run(ag::Tape::GradReadyFn{});
   loss_ = ran.loss;

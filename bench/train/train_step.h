@@ -19,7 +19,7 @@
 #include "presets.h"
 #include "s2s/kernels/phase_timer.h"
 #include "s2s/train/optimizer.h"
-#include "s2s/train/seq2seq_model.h"
+#include "s2s/model/seq2seq_model.h"
 #include "s2s/train/step_runner.h"
 
 namespace s2s::bench {
@@ -28,10 +28,10 @@ class TrainStep {
  public:
   TrainStep(const BenchPreset& preset, Device device, std::uint64_t seed, bool cuda_graphs);
   // Queues one step on `batch` (host work done, device work possibly still running).
-  void run(const train::Seq2SeqBatch& batch);
+  void run(const model::Seq2SeqBatch& batch);
   // Waits for the device; returns the loss of the last step run.
   double sync();
-  train::Seq2SeqModel& model() { return *model_; }
+  model::Seq2SeqModel& model() { return *model_; }
   std::int64_t parameter_count() { return model_->params().total_elements(); }
   // Ops the last eager step recorded on the tape (each is one or more kernels forward and
   // backward): the step's launch count, to first order, for napkin math on a GPU.
@@ -44,7 +44,7 @@ class TrainStep {
  private:
   BenchPreset preset_;
   Device device_;
-  std::unique_ptr<train::Seq2SeqModel> model_;
+  std::unique_ptr<model::Seq2SeqModel> model_;
   std::unique_ptr<train::StepRunner> runner_;
   std::vector<ag::Var> params_;
   std::vector<Tensor> grads_;

@@ -14,8 +14,8 @@
 
 #include "commands.h"
 #include "s2s/decode/greedy.h"
-#include "s2s/train/device_setup.h"
-#include "s2s/train/model_loader.h"
+#include "s2s/dist/device_setup.h"
+#include "s2s/model/model_loader.h"
 
 namespace s2s::cli {
 namespace {
@@ -63,8 +63,8 @@ int run_decode(const DecodeOptions& o) {
   std::optional<std::string> dataset;
   if (!o.dataset.empty()) dataset = o.dataset;
   const Device device = o.device == "cuda" ? Device::CUDA : Device::CPU;
-  train::prepare_device(device, nullptr, "--device");
-  train::LoadedModel loaded = train::load_model(o.checkpoint, dataset, device);
+  dist::prepare_device(device, nullptr, "--device");
+  model::LoadedModel loaded = model::load_model(o.checkpoint, dataset, device);
   decode::GreedyDecoder decoder(*loaded.model, *loaded.dataset);
   std::ifstream in_file;
   std::istream* in = &std::cin;

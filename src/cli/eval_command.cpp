@@ -5,9 +5,9 @@
 
 #include "commands.h"
 #include "s2s/dist/world.h"
-#include "s2s/train/device_setup.h"
-#include "s2s/train/evaluate.h"
-#include "s2s/train/model_loader.h"
+#include "s2s/dist/device_setup.h"
+#include "s2s/eval/evaluate.h"
+#include "s2s/model/model_loader.h"
 
 namespace s2s::cli {
 namespace {
@@ -25,11 +25,11 @@ int run_eval(const EvalOptions& o) {
   std::optional<std::string> dataset;
   if (!o.dataset.empty()) dataset = o.dataset;
   const Device device = o.device == "cuda" ? Device::CUDA : Device::CPU;
-  train::prepare_device(device, &world, "--device");
-  train::LoadedModel m = train::load_model(o.checkpoint, dataset, device);
+  dist::prepare_device(device, &world, "--device");
+  model::LoadedModel m = model::load_model(o.checkpoint, dataset, device);
   S2S_CHECK(m.dataset->has_split(o.split), "dataset ", m.config.data.dataset, " has no split '", o.split, "'");
-  auto buckets = train::evaluate_full(*m.model, m.dataset, o.split, o.batch_size, world);
-  auto all = train::overall(buckets);
+  auto buckets = eval::evaluate_full(*m.model, m.dataset, o.split, o.batch_size, world);
+  auto all = eval::overall(buckets);
   if (!world.is_root()) return 0;
   if (o.json) {
     nlohmann::json j;

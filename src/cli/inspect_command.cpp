@@ -4,7 +4,7 @@
 #include "commands.h"
 #include "s2s/data/dataset_file.h"
 #include "s2s/io/h5_file.h"
-#include "s2s/train/checkpoint.h"
+#include "s2s/checkpoint/checkpoint.h"
 
 namespace s2s::cli {
 namespace {
@@ -29,7 +29,7 @@ void inspect_dataset(const std::string& path) {
 }
 
 void inspect_checkpoint(const std::string& path) {
-  train::CheckpointState st = train::read_checkpoint(path);  // verifies every checksum
+  checkpoint::CheckpointState st = checkpoint::read_checkpoint(path);  // verifies every checksum
   std::int64_t elements = 0;
   for (const auto& [name, t] : st.params) elements += t.numel();
   std::printf("%s: s2s checkpoint (format %lld, s2s %s, HDF5 %s), all checksums verified\n", path.c_str(),
@@ -52,8 +52,8 @@ int run_inspect(const std::string& path) {
     format = f.attribute_string("format");
   }
   if (format == "s2s-dataset") inspect_dataset(path);
-  else if (format == train::kCheckpointFormatName) inspect_checkpoint(path);
-  else S2S_FAIL(path, ": unknown format '", format, "' (expected s2s-dataset or ", train::kCheckpointFormatName, ")");
+  else if (format == checkpoint::kCheckpointFormatName) inspect_checkpoint(path);
+  else S2S_FAIL(path, ": unknown format '", format, "' (expected s2s-dataset or ", checkpoint::kCheckpointFormatName, ")");
   return 0;
 }
 }  // namespace

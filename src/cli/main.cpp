@@ -6,7 +6,7 @@
 
 #include "commands.h"
 #include "s2s/core/error.h"
-#include "s2s/train/checkpoint.h"
+#include "s2s/checkpoint/checkpoint.h"
 
 namespace {
 
@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   };
   CLI::App app{"s2s: data-parallel trainer for legacy_seq2seq models"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("s2s ") + s2s::train::kS2sVersion);
+  app.set_version_flag("--version", std::string("s2s ") + s2s::checkpoint::kS2sVersion);
   std::vector<std::pair<CLI::App*, CommandRunner>> runners;
   for (const auto& c : commands) {
     CLI::App* sub = app.add_subcommand(c.name, c.help);

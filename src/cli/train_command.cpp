@@ -8,7 +8,7 @@
 #include "s2s/core/error.h"
 #include "s2s/dist/log.h"
 #include "s2s/dist/world.h"
-#include "s2s/train/config.h"
+#include "s2s/config/config.h"
 #include "s2s/train/trainer.h"
 
 namespace s2s::cli {
@@ -22,13 +22,13 @@ struct TrainOptions {
 };
 
 int run_train(const TrainOptions& o) {
-  train::TrainConfig cfg = o.config.empty() ? train::TrainConfig() : train::config_from_yaml_file(o.config);
-  train::config_apply_overrides(cfg, o.overrides);
-  if (!o.resume.empty()) train::config_apply_override(cfg, "train.resume=" + o.resume);
-  if (o.no_cuda_graphs) train::config_apply_override(cfg, "train.cuda_graphs=false");
-  train::config_validate(cfg);
+  config::TrainConfig cfg = o.config.empty() ? config::TrainConfig() : config::config_from_yaml_file(o.config);
+  config::config_apply_overrides(cfg, o.overrides);
+  if (!o.resume.empty()) config::config_apply_override(cfg, "train.resume=" + o.resume);
+  if (o.no_cuda_graphs) config::config_apply_override(cfg, "train.cuda_graphs=false");
+  config::config_validate(cfg);
   if (o.print_config) {
-    std::printf("%s", train::config_to_yaml(cfg).c_str());
+    std::printf("%s", config::config_to_yaml(cfg).c_str());
     return 0;
   }
   dist::World world(dist::world_options_from_environment());

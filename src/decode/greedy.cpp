@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "s2s/autograd/bf16_copies.h"
 #include "s2s/autograd/var.h"
 #include "s2s/data/tokenizer.h"
 #include "s2s/kernels/tensor_ops.h"
@@ -25,20 +26,20 @@ class SamplerRestore {
 };
 }  // namespace
 
-GreedyDecoder::GreedyDecoder(train::Seq2SeqModel& model, const data::Dataset& dataset)
+GreedyDecoder::GreedyDecoder(model::Seq2SeqModel& model, const data::Dataset& dataset)
     : model_(model), dataset_(dataset), buckets_(dataset.buckets()) {}
 
 std::vector<std::vector<std::int32_t>> GreedyDecoder::decode_rows(std::span<const data::DecodeInput> rows) {
   ag::TapeScope no_tape(nullptr);
   const data::Batch batch = data::make_decode_batch(rows, buckets_);
-  const train::Seq2SeqBatch mb = train::Seq2SeqBatch::from(batch);
+  const model::Seq2SeqBatch mb = model::Seq2SeqBatch::from(batch);
   const std::int64_t B = batch.batch_size;
   Tensor idx;  // int32 [steps, B] on the model's device: every step's argmax, read back once
   std::int64_t steps = 0;
   {
     SamplerRestore restore(model_.sampler_rng());
-    const auto bf16_copies = model_.bf16_parameter_copies();
-    train::ForwardResult r = model_.forward(mb, train::ForwardMode::Decode);
+    const auto bf16_copies = ag::bf16_operand_copies(model_.params());
+    model::ForwardResult r = model_.forward(mb, model::ForwardMode::Decode);
     steps = static_cast<std::int64_t>(r.logits.size());
     idx = Tensor::empty({steps, B}, DType::I32, model_.params().device());
     for (std::int64_t t = 0; t < steps; ++t) {

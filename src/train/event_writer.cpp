@@ -9,7 +9,7 @@
 #include <filesystem>
 
 #include "s2s/core/error.h"
-#include "s2s/train/crc32c.h"
+#include "s2s/io/crc32c.h"
 #include "s2s/train/protobuf_wire.h"
 
 namespace s2s::train {
@@ -52,9 +52,9 @@ std::string encode_scalars_event(double wall_time, std::int64_t step,
 std::string frame_record(const std::string& data) {
   std::string out;
   pb::put_fixed64(out, data.size());
-  pb::put_fixed32(out, crc32c_mask(crc32c(out.data(), 8)));
+  pb::put_fixed32(out, io::crc32c_mask(io::crc32c(out.data(), 8)));
   out += data;
-  pb::put_fixed32(out, crc32c_mask(crc32c(data)));
+  pb::put_fixed32(out, io::crc32c_mask(io::crc32c(data)));
   return out;
 }
 

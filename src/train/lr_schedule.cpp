@@ -37,9 +37,9 @@ double LinearWarmup::learning_rate(std::int64_t step) const {
 
 bool LinearWarmup::on_checkpoint(double loss_avg) { return inner_->on_checkpoint(loss_avg); }
 
-std::unique_ptr<LrSchedule> make_lr_schedule(const OptimConfig& cfg) {
+std::unique_ptr<LrSchedule> make_lr_schedule(const config::OptimConfig& cfg) {
   std::unique_ptr<LrSchedule> s;
-  if (cfg.decay == DecayPolicy::Plateau)
+  if (cfg.decay == config::DecayPolicy::Plateau)
     s = std::make_unique<PlateauDecayLr>(cfg.learning_rate, cfg.learning_rate_decay_factor);
   else
     s = std::make_unique<ConstantLr>(cfg.learning_rate);

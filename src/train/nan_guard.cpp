@@ -37,7 +37,7 @@ bool NanGuard::check(std::int64_t step, int bucket, double loss, double grad_nor
     what += ")";
   }
   last_reason_ = detail::concat(what, " at step ", step, ", bucket ", bucket);
-  if (policy_ == NanPolicy::Stop)
+  if (policy_ == config::NanPolicy::Stop)
     S2S_FAIL(last_reason_, " (train.nan_policy = stop; set it to skip to skip such steps)");
   ++skipped_;
   return false;

@@ -100,11 +100,11 @@ void AdamOptimizer::apply(std::span<const ParamRef> params, double lr) {
   kern::scale(b2p, b2p, beta2_);
 }
 
-std::unique_ptr<Optimizer> make_optimizer(const OptimConfig& cfg) {
+std::unique_ptr<Optimizer> make_optimizer(const config::OptimConfig& cfg) {
   switch (cfg.optimizer) {
-    case OptimizerKind::Sgd: return std::make_unique<SgdOptimizer>();
-    case OptimizerKind::Momentum: return std::make_unique<MomentumOptimizer>(cfg.momentum);
-    case OptimizerKind::Adam:
+    case config::OptimizerKind::Sgd: return std::make_unique<SgdOptimizer>();
+    case config::OptimizerKind::Momentum: return std::make_unique<MomentumOptimizer>(cfg.momentum);
+    case config::OptimizerKind::Adam:
       return std::make_unique<AdamOptimizer>(cfg.adam_beta1, cfg.adam_beta2, cfg.adam_epsilon);
   }
   S2S_FAIL("make_optimizer: unknown optimizer");

@@ -15,7 +15,7 @@ PhiloxStream::State rng_from_json(const nlohmann::json& j) {
 }
 }  // namespace
 
-void fill_checkpoint_run_state(CheckpointState& st, const RunState& run) {
+void fill_checkpoint_run_state(checkpoint::CheckpointState& st, const RunState& run) {
   st.optimizer_updates = run.optimizer_updates;
   st.learning_rate = run.schedule.learning_rate;
   st.previous_losses = run.schedule.previous_losses;
@@ -31,7 +31,7 @@ void fill_checkpoint_run_state(CheckpointState& st, const RunState& run) {
   st.scalars["skipped_steps"] = double(run.loop.skipped_steps);
 }
 
-RunState run_state_from_checkpoint(const CheckpointState& st) {
+RunState run_state_from_checkpoint(const checkpoint::CheckpointState& st) {
   auto scalar = [&](const char* key) {
     auto it = st.scalars.find(key);
     S2S_CHECK(it != st.scalars.end(), "checkpoint lacks the loop scalar '", key, "'");
@@ -58,7 +58,7 @@ RunState run_state_from_checkpoint(const CheckpointState& st) {
   return run;
 }
 
-std::string run_state_to_json(const CheckpointState& st) {
+std::string run_state_to_json(const checkpoint::CheckpointState& st) {
   RunState r = run_state_from_checkpoint(st);
   nlohmann::json j;
   j["optimizer_updates"] = r.optimizer_updates;
@@ -93,14 +93,14 @@ RunState run_state_from_json(const std::string& text) {
   return r;
 }
 
-void collect_model_values(CheckpointState& st, std::span<const ag::Var> params, const Optimizer& optimizer) {
+void collect_model_values(checkpoint::CheckpointState& st, std::span<const ag::Var> params, const Optimizer& optimizer) {
   for (const auto& p : params) st.params[p.name()] = p.value().to(Device::CPU).clone();
   for (const auto& [name, t] : optimizer.state()) st.optimizer_state[name] = t.to(Device::CPU).clone();
   st.optimizer = std::string(optimizer.tf_name());
   st.optimizer_updates = optimizer.updates();
 }
 
-void restore_model_values(const CheckpointState& st, std::span<ag::Var> params, Optimizer& optimizer) {
+void restore_model_values(const checkpoint::CheckpointState& st, std::span<ag::Var> params, Optimizer& optimizer) {
   std::set<std::string> unused;
   for (const auto& [name, t] : st.params) unused.insert(name);
   for (auto& p : params) {

@@ -5,11 +5,12 @@
 
 #include <optional>
 
+#include "s2s/autograd/bf16_copies.h"
 #include "s2s/kernels/cuda_graph.h"
 
 namespace s2s::train {
 
-StepRunner::StepRunner(Seq2SeqModel& model, Options options, std::function<void(const std::string&)> warn)
+StepRunner::StepRunner(model::Seq2SeqModel& model, Options options, std::function<void(const std::string&)> warn)
     : model_(model), options_(options), warn_(std::move(warn)) {
   if (model_.params().device() == Device::CUDA && options_.cuda_graphs) {
     capturer_ = std::make_unique<cuda::CudaGraphCapturer>();
@@ -25,12 +26,12 @@ StepRunner::StepRunner(Seq2SeqModel& model, Options options, std::function<void(
 
 StepRunner::~StepRunner() = default;
 
-StepRunner::Result StepRunner::run(const StepFeed& feed, const ag::Tape::GradReadyFn& on_ready) {
+StepRunner::Result StepRunner::run(const model::StepFeed& feed, const ag::Tape::GradReadyFn& on_ready) {
   stage(feed);
   return run(on_ready);
 }
 
-void StepRunner::stage(const StepFeed& feed) {
+void StepRunner::stage(const model::StepFeed& feed) {
   if (model_.params().device() == Device::CPU) {
     host_feed_ = feed;
     staged_ = nullptr;
@@ -47,17 +48,17 @@ StepRunner::Result StepRunner::run(const ag::Tape::GradReadyFn& on_ready) {
   S2S_CHECK(has_staged_, "StepRunner::run: no feed staged (call stage(feed) first)");
   has_staged_ = false;
   Result result;
-  auto step = [this, &result](const StepFeed& f, const ag::Tape::GradReadyFn& ready) {
+  auto step = [this, &result](const model::StepFeed& f, const ag::Tape::GradReadyFn& ready) {
     // Parameters do not change between here and the update after the step, so their bf16 copies
     // can be made once for the whole forward and backward.
     const std::optional<kern::Bf16OperandCache> bf16_copies =
-        options_.cache_bf16_operands ? model_.bf16_parameter_copies() : std::nullopt;
+        options_.cache_bf16_operands ? ag::bf16_operand_copies(model_.params()) : std::nullopt;
     model_.params().zero_grads();
     ag::Tape tape;
-    ForwardResult fwd;
+    model::ForwardResult fwd;
     {
       ag::TapeScope recording(&tape);
-      fwd = model_.forward_feed(f, ForwardMode::Train);
+      fwd = model_.forward_feed(f, model::ForwardMode::Train);
     }
     result.tape_ops = tape.size();
     tape.backward(fwd.loss, ready);
@@ -71,7 +72,7 @@ StepRunner::Result StepRunner::run(const ag::Tape::GradReadyFn& on_ready) {
     return result;
   }
   Slots& slots = *staged_;
-  const StepFeed& feed = slots.feed;
+  const model::StepFeed& feed = slots.feed;
   if (!graphs_) {
     slots.loss = step(feed, on_ready);
     result.loss = slots.loss;
@@ -83,11 +84,22 @@ StepRunner::Result StepRunner::run(const ag::Tape::GradReadyFn& on_ready) {
   // part of the body's host code: each run starts from the step's dropout counter, so the eager
   // re-run draws the same masks.
   const std::uint64_t dropout_start = model_.dropout_counter();
-  result.how = graphs_->run(Key{feed.batch.bucket, feed.batch.batch_size()}, [&] {
+  const Key key{feed.batch.bucket, feed.batch.batch_size()};
+  result.how = graphs_->run(key, [&] {
     model_.set_dropout_counter(dropout_start);
     slots.loss = step(feed, ag::Tape::GradReadyFn{});
   });
-  if (result.how == cuda::GraphRun::Replayed) model_.replayed_forward(feed.batch.bucket, ForwardMode::Train);
+  // A replay runs the kernels without the forward's host code, which advances the dropout counter
+  // by the number of mask draws: do it here, by what the captured (or an eager) run of this shape
+  // drew.
+  if (result.how == cuda::GraphRun::Replayed) {
+    const auto drawn = dropout_draws_.find(key);
+    S2S_CHECK(drawn != dropout_draws_.end(), "StepRunner: bucket ", key.bucket, " (batch ", key.batch,
+              ") was replayed before any run of it recorded its dropout draws");
+    model_.set_dropout_counter(dropout_start + drawn->second);
+  } else {
+    dropout_draws_[key] = model_.dropout_counter() - dropout_start;
+  }
   result.loss = slots.loss;
   return result;
 }

@@ -17,15 +17,15 @@
 #include "s2s/dist/log.h"
 #include "s2s/dist/replicas.h"
 #include "s2s/dist/world.h"
-#include "s2s/train/checkpoint.h"
-#include "s2s/train/checkpoint_manager.h"
+#include "s2s/checkpoint/checkpoint.h"
+#include "s2s/checkpoint/checkpoint_manager.h"
 #include "s2s/train/clip.h"
-#include "s2s/train/device_setup.h"
-#include "s2s/train/evaluate.h"
+#include "s2s/dist/device_setup.h"
+#include "s2s/eval/evaluate.h"
 #include "s2s/train/lr_schedule.h"
 #include "s2s/train/optimizer.h"
 #include "s2s/train/run_state.h"
-#include "s2s/train/seq2seq_model.h"
+#include "s2s/model/seq2seq_model.h"
 #include "s2s/train/nan_guard.h"
 #include "s2s/train/signals.h"
 #include "s2s/train/step_history.h"
@@ -60,26 +60,26 @@ constexpr std::int64_t kMaxConsecutiveSkips = 100;
 // The dataset's recorded buckets, or an explicit data.buckets that must equal them; vocabulary
 // sizes 0 (from the dataset) or equal to it. The config helpers' errors name the key, both values,
 // the dataset and what is accepted.
-std::vector<Bucket> model_buckets(const data::Dataset& dataset, const TrainConfig& cfg) {
-  std::vector<Bucket> recorded;
+std::vector<model::Bucket> model_buckets(const data::Dataset& dataset, const config::TrainConfig& cfg) {
+  std::vector<model::Bucket> recorded;
   for (const auto& b : dataset.buckets()) recorded.emplace_back(b.encoder_size, b.decoder_size);
-  return config_resolve_buckets(cfg, recorded, dataset.path());
+  return config::config_resolve_buckets(cfg, recorded, dataset.path());
 }
 
 
 // Everything a step needs, built once.
 struct Session {
-  Session(const TrainConfig& c, dist::World& w) : cfg(c), world(w) {}
-  const TrainConfig& cfg;
+  Session(const config::TrainConfig& c, dist::World& w) : cfg(c), world(w) {}
+  const config::TrainConfig& cfg;
   dist::World& world;
   std::shared_ptr<const data::Dataset> dataset;
-  std::unique_ptr<Seq2SeqModel> model;
+  std::unique_ptr<model::Seq2SeqModel> model;
   std::vector<ag::Var> params;
   std::vector<ParamRef> refs;
   std::vector<Tensor> grads;
   std::unique_ptr<Optimizer> optimizer;
   std::unique_ptr<LrSchedule> schedule;
-  std::unique_ptr<CheckpointManager> checkpoints;
+  std::unique_ptr<checkpoint::CheckpointManager> checkpoints;
   std::unique_ptr<data::Prefetcher> prefetcher;
   std::unique_ptr<dist::GradientReducer> reducer;
   // Loss, tokens, signal flags and gradient norm of the steps since the last sync point, on the
@@ -90,15 +90,15 @@ struct Session {
 };
 
 void build(Session& s) {
-  const TrainConfig& cfg = s.cfg;
-  prepare_device(cfg.model.device, &s.world, "model.device", /*one_device_per_rank=*/true);
+  const config::TrainConfig& cfg = s.cfg;
+  dist::prepare_device(cfg.model.device, &s.world, "model.device", /*one_device_per_rank=*/true);
   s.dataset = data::Dataset::open(cfg.data.dataset);
   const auto buckets = model_buckets(*s.dataset, cfg);
-  const auto vs = config_resolve_vocab(cfg.model.source_vocab_size, s.dataset->source_vocab().size(),
+  const auto vs = config::config_resolve_vocab(cfg.model.source_vocab_size, s.dataset->source_vocab().size(),
                                        "model.source_vocab_size", s.dataset->path());
-  const auto vt = config_resolve_vocab(cfg.model.target_vocab_size, s.dataset->target_vocab().size(),
+  const auto vt = config::config_resolve_vocab(cfg.model.target_vocab_size, s.dataset->target_vocab().size(),
                                        "model.target_vocab_size", s.dataset->path());
-  s.model = std::make_unique<Seq2SeqModel>(cfg.model, vs, vt, buckets, cfg.train.seed,
+  s.model = std::make_unique<model::Seq2SeqModel>(cfg.model, vs, vt, buckets, cfg.train.seed,
                                            static_cast<std::uint64_t>(s.world.rank()));
   s.model->create_variables();
   s.params = s.model->params().parameters();
@@ -109,7 +109,7 @@ void build(Session& s) {
   s.optimizer = make_optimizer(cfg.optim);
   s.optimizer->init(s.refs);
   s.schedule = make_lr_schedule(cfg.optim);
-  s.checkpoints = std::make_unique<CheckpointManager>(cfg.train.train_dir, cfg.train.keep_checkpoints,
+  s.checkpoints = std::make_unique<checkpoint::CheckpointManager>(cfg.train.train_dir, cfg.train.keep_checkpoints,
                                                       [](const std::string& w) { dist::log_all("warning: " + w); });
   s.history = std::make_unique<StepHistory>(cfg.train.effective_sync_every(cfg.model.device), cfg.model.dtype,
                                             cfg.model.device);
@@ -127,7 +127,7 @@ void build(Session& s) {
     ro.bucket_bytes = std::clamp<std::size_t>(total / 16, std::size_t{1} << 20, ro.bucket_bytes);
   }
   std::string reducer = std::string(to_string(cfg.dist.reducer));
-  if (cfg.dist.reducer == ReducerKind::Auto)
+  if (cfg.dist.reducer == config::ReducerKind::Auto)
     reducer = s.world.size() == 1 ? "none" : cfg.model.device == Device::CUDA ? "nccl" : "mpi";
   s.reducer = dist::make_reducer(reducer, s.world, ro);
   std::vector<Tensor> reduced = s.grads;
@@ -136,7 +136,7 @@ void build(Session& s) {
   dist::log_root("model: {} {}x{} {}, vocab {}/{}, {} parameters ({} tensors), {} softmax, buckets {}; "
                  "gradient buckets of {:.2f} MiB",
                  cfg.model.attention ? "attention" : "rnn", cfg.model.num_layers, cfg.model.size,
-                 to_string(cfg.model.cell), vs, vt, s.model->params().total_elements(), s.params.size(),
+                 config::to_string(cfg.model.cell), vs, vt, s.model->params().total_elements(), s.params.size(),
                  s.model->sampled_softmax() ? fmt::format("sampled({})", cfg.model.num_samples) : "full",
                  data::format_buckets(s.dataset->buckets()), double(ro.bucket_bytes) / (1 << 20));
 }
@@ -144,11 +144,11 @@ void build(Session& s) {
 // Restores a checkpoint (read by rank 0, broadcast to all) or broadcasts rank 0's initial values.
 std::optional<data::SamplerCursor> restore_or_broadcast(Session& s) {
   std::string meta;
-  std::optional<CheckpointState> state;
+  std::optional<checkpoint::CheckpointState> state;
   if (s.world.is_root()) {
-    ResumeChoice choice = s.checkpoints->resolve_resume(s.cfg.train.resume);
+    checkpoint::ResumeChoice choice = s.checkpoints->resolve_resume(s.cfg.train.resume);
     if (choice.path) {
-      state = read_checkpoint(*choice.path);
+      state = checkpoint::read_checkpoint(*choice.path);
       dist::log_root("resuming from {} (step {}, saved by {} rank(s))", *choice.path, state->global_step,
                      state->world_size);
       restore_model_values(*state, s.params, *s.optimizer);
@@ -178,7 +178,7 @@ void start_data(Session& s, const std::optional<data::SamplerCursor>& cursor) {
   so.rank = s.world.rank();
   so.world_size = s.world.size();
   so.seed = s.cfg.data.seed;
-  so.mode = s.cfg.data.sampler == SamplerMode::Fidelity ? data::SamplingMode::Fidelity : data::SamplingMode::Epoch;
+  so.mode = s.cfg.data.sampler == config::SamplerMode::Fidelity ? data::SamplingMode::Fidelity : data::SamplingMode::Epoch;
   auto sampler = std::make_unique<data::BucketSampler>(s.dataset, so);
   if (cursor) sampler->restore(*cursor);
   s.prefetcher = std::make_unique<data::Prefetcher>(std::move(sampler));
@@ -189,7 +189,7 @@ void start_data(Session& s, const std::optional<data::SamplerCursor>& cursor) {
 std::string save(Session& s) {
   std::string path;
   if (s.world.is_root()) {
-    CheckpointState st;
+    checkpoint::CheckpointState st;
     st.global_step = s.loop.global_step;
     collect_model_values(st, s.params, *s.optimizer);
     RunState rs;
@@ -200,7 +200,7 @@ std::string save(Session& s) {
     rs.loop = s.loop;
     rs.cursor = s.prefetcher->cursor();
     fill_checkpoint_run_state(st, rs);
-    st.config_yaml = config_to_yaml(s.cfg);
+    st.config_yaml = config::config_to_yaml(s.cfg);
     st.world_size = s.world.size();
     path = s.checkpoints->save(st);
   }
@@ -210,7 +210,7 @@ std::string save(Session& s) {
 
 }  // namespace
 
-TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
+TrainResult run_training(const config::TrainConfig& cfg, dist::World& world) {
   // dist.timeout_s is the deadline of every collective of the run. An explicit key wins; left at
   // its default it yields to S2S_DIST_TIMEOUT_S when that is set (the World read it already).
   if (cfg.is_explicit("dist.timeout_s") || std::getenv("S2S_DIST_TIMEOUT_S") == nullptr)
@@ -288,7 +288,7 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
 
   while (cfg_t.max_steps == 0 || s.loop.global_step < cfg_t.max_steps) {
     const data::Batch batch = s.prefetcher->next();
-    const StepFeed feed = s.model->make_feed(Seq2SeqBatch::from(batch), ForwardMode::Train);
+    const model::StepFeed feed = s.model->make_feed(model::Seq2SeqBatch::from(batch), model::ForwardMode::Train);
     const StepRunner::Result ran =
         s.runner->run(feed, [&](const ag::Var& p) { s.reducer->ready(p.grad()); });
     if (!ran.gradients_reported)  // a graph step: hand every gradient over now, last layer first
@@ -330,10 +330,10 @@ TrainResult run_training(const TrainConfig& cfg, dist::World& world) {
       result.last_checkpoint = save(s);
       saved = saved_this_run = true;
       log.saved(result.last_checkpoint, s.loop.global_step);
-      if (cfg_t.eval != EvalMode::Translate)
-        log.evaluation("full", evaluate_full(*s.model, s.dataset, "dev", cfg_t.batch_size, world), s.loop.global_step);
-      if (cfg_t.eval != EvalMode::Full)
-        log.evaluation("translate", evaluate_translate(*s.model, s.dataset, "dev", cfg_t.batch_size,
+      if (cfg_t.eval != config::EvalMode::Translate)
+        log.evaluation("full", eval::evaluate_full(*s.model, s.dataset, "dev", cfg_t.batch_size, world), s.loop.global_step);
+      if (cfg_t.eval != config::EvalMode::Full)
+        log.evaluation("translate", eval::evaluate_translate(*s.model, s.dataset, "dev", cfg_t.batch_size,
                                                        cfg.data.seed ^ std::uint64_t(s.loop.global_step), world),
                        s.loop.global_step);
     }

@@ -10,7 +10,7 @@
 
 namespace s2s::train {
 
-TrainingLog::TrainingLog(const TrainConfig& config, bool enabled, std::int64_t start_step)
+TrainingLog::TrainingLog(const config::TrainConfig& config, bool enabled, std::int64_t start_step)
     : enabled_(enabled), config_(config), start_step_(start_step), start_(std::chrono::steady_clock::now()) {
   if (!enabled_) return;
   std::filesystem::create_directories(config.train.train_dir);
@@ -57,7 +57,7 @@ void TrainingLog::saved(const std::string& path, std::int64_t step) {
   events_->flush();
 }
 
-void TrainingLog::evaluation(const std::string& kind, const std::vector<BucketEval>& buckets, std::int64_t step) {
+void TrainingLog::evaluation(const std::string& kind, const std::vector<eval::BucketEval>& buckets, std::int64_t step) {
   if (!enabled_) return;
   std::vector<std::pair<std::string, double>> scalars;
   nlohmann::json record{{"kind", "eval"}, {"eval", kind}, {"step", step}};
@@ -68,7 +68,7 @@ void TrainingLog::evaluation(const std::string& kind, const std::vector<BucketEv
                                  {"examples", b.examples}, {"tokens", b.tokens}});
   }
   if (kind == "full" && !buckets.empty()) {
-    const BucketEval all = overall(buckets);
+    const eval::BucketEval all = overall(buckets);
     progress_->message(fmt::format("  eval (full): dev perplexity {:.3f} over {} examples, {:.0f} tokens",
                                    all.perplexity, all.examples, all.tokens));
     scalars.emplace_back("eval_full/perplexity", all.perplexity);

@@ -21,13 +21,13 @@
 #include "s2s/kernels/cuda_runtime_api.h"
 #include "s2s/train/clip.h"
 #include "s2s/train/optimizer.h"
-#include "s2s/train/seq2seq_model.h"
+#include "s2s/model/seq2seq_model.h"
 
 namespace s2s::test {
 namespace {
 
-using train::ModelConfig;
-using train::Seq2SeqBatch;
+using model::ModelConfig;
+using model::Seq2SeqBatch;
 
 constexpr int kSteps = 6;
 constexpr double kLearningRate = 0.5, kMaxNorm = 5.0;  // translate's defaults

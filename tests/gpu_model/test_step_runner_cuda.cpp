@@ -26,19 +26,19 @@
 #include "s2s/kernels/gemm.h"
 #include "s2s/kernels/tensor_ops.h"
 #include "s2s/train/optimizer.h"
-#include "s2s/train/seq2seq_model.h"
+#include "s2s/model/seq2seq_model.h"
 #include "s2s/train/step_runner.h"
 
 namespace s2s::test {
 namespace {
 
-using train::Seq2SeqBatch;
+using model::Seq2SeqBatch;
 
 constexpr std::int64_t kSourceVocab = 50, kTargetVocab = 60, kBatch = 8;
-const std::vector<train::Bucket> kBuckets = {{4, 5}, {7, 8}};
+const std::vector<model::Bucket> kBuckets = {{4, 5}, {7, 8}};
 
-train::ModelConfig model_config(bool mask_padding = false) {
-  train::ModelConfig m = base_model();  // support/translate_runs.h: 1x32 GRU + attention
+model::ModelConfig model_config(bool mask_padding = false) {
+  model::ModelConfig m = base_model();  // support/translate_runs.h: 1x32 GRU + attention
   m.num_layers = 2;
   m.num_samples = 16;  // sampled softmax: new candidates every step
   m.input_keep_prob = 0.9;
@@ -56,7 +56,7 @@ Seq2SeqBatch make_batch(std::size_t bucket, PhiloxStream& rng) { return s2s::tes
 class DeviceRun {
  public:
   explicit DeviceRun(bool graphs, bool mask_padding = false, bool cache_bf16 = true) {
-    model_ = std::make_unique<train::Seq2SeqModel>(model_config(mask_padding), kSourceVocab, kTargetVocab, kBuckets, 77);
+    model_ = std::make_unique<model::Seq2SeqModel>(model_config(mask_padding), kSourceVocab, kTargetVocab, kBuckets, 77);
     model_->create_variables();
     for (auto& p : model_->params().parameters()) {
       params_.push_back(p);
@@ -71,7 +71,7 @@ class DeviceRun {
     runner_ = std::make_unique<train::StepRunner>(*model_, o, [this](const std::string& w) { warnings_ += w + "\n"; });
   }
   Tensor step(const Seq2SeqBatch& batch) {
-    const train::StepFeed feed = model_->make_feed(batch, train::ForwardMode::Train);
+    const model::StepFeed feed = model_->make_feed(batch, model::ForwardMode::Train);
     const auto ran = runner_->run(feed, {});
     kern::global_sum_squares(norm_sq_, grads_);
     for (Tensor& g : grads_) kern::scale_by_global_norm(g, norm_sq_, 1.0);
@@ -91,7 +91,7 @@ class DeviceRun {
   std::uint64_t dropout_counter() const { return model_->dropout_counter(); }
 
  private:
-  std::unique_ptr<train::Seq2SeqModel> model_;
+  std::unique_ptr<model::Seq2SeqModel> model_;
   std::vector<ag::Var> params_;
   std::vector<Tensor> grads_;
   std::vector<train::ParamRef> refs_;

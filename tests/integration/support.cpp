@@ -17,7 +17,7 @@
 #include "s2s/core/error.h"
 #include "s2s/data/prepare.h"
 #include "s2s/dist/world.h"
-#include "s2s/train/checkpoint_manager.h"
+#include "s2s/checkpoint/checkpoint_manager.h"
 
 namespace s2s::itest {
 namespace fs = std::filesystem;
@@ -78,22 +78,22 @@ std::vector<std::string> tiny_overrides(const std::string& dataset, const std::s
           "train.seed=7"};
 }
 
-train::TrainConfig make_config(const std::vector<std::string>& assignments) {
-  train::TrainConfig cfg;
-  train::config_apply_overrides(cfg, assignments);
-  train::config_validate(cfg);
+config::TrainConfig make_config(const std::vector<std::string>& assignments) {
+  config::TrainConfig cfg;
+  config::config_apply_overrides(cfg, assignments);
+  config::config_validate(cfg);
   return cfg;
 }
 
-train::TrainResult train_local(const train::TrainConfig& cfg) {
+train::TrainResult train_local(const config::TrainConfig& cfg) {
   dist::WorldOptions options;
   options.use_mpi = false;
   dist::World world(options);
   return train::run_training(cfg, world);
 }
 
-train::CheckpointState read_normalized(const std::string& path) {
-  train::CheckpointState st = train::read_checkpoint(path);
+checkpoint::CheckpointState read_normalized(const std::string& path) {
+  checkpoint::CheckpointState st = checkpoint::read_checkpoint(path);
   st.scalars.erase("window_seconds");
   st.config_yaml.clear();
   st.info = {};
@@ -102,14 +102,14 @@ train::CheckpointState read_normalized(const std::string& path) {
 
 std::string compare_checkpoints(const std::string& a, const std::string& b) {
   std::string why;
-  if (train::checkpoint_states_equal(read_normalized(a), read_normalized(b), &why)) return "";
+  if (checkpoint::checkpoint_states_equal(read_normalized(a), read_normalized(b), &why)) return "";
   return why.empty() ? std::string("differ") : why;
 }
 
 std::vector<std::int64_t> checkpoint_steps(const std::string& train_dir) {
   std::vector<std::int64_t> steps;
   for (const auto& e : fs::directory_iterator(train_dir))
-    if (auto s = train::checkpoint_step_from_name(e.path().filename().string())) steps.push_back(*s);
+    if (auto s = checkpoint::checkpoint_step_from_name(e.path().filename().string())) steps.push_back(*s);
   std::sort(steps.begin(), steps.end());
   return steps;
 }

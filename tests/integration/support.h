@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "s2s/train/checkpoint.h"
-#include "s2s/train/config.h"
+#include "s2s/checkpoint/checkpoint.h"
+#include "s2s/config/config.h"
 #include "s2s/train/trainer.h"
 
 namespace s2s::itest {
@@ -50,13 +50,13 @@ void make_dataset(const std::string& path, const TinyData& d = {});
 // a checkpoint every 4 steps, all checkpoints kept, both dev evaluations) on `dataset`.
 std::vector<std::string> tiny_overrides(const std::string& dataset, const std::string& train_dir);
 // Defaults + assignments (later ones win), validated: what `s2s train --set ...` would build.
-train::TrainConfig make_config(const std::vector<std::string>& assignments);
+config::TrainConfig make_config(const std::vector<std::string>& assignments);
 // run_training on a one-process Local World (no MPI).
-train::TrainResult train_local(const train::TrainConfig& cfg);
+train::TrainResult train_local(const config::TrainConfig& cfg);
 
 // Reads a checkpoint and clears what a resumed run legitimately changes: the window's wall time
 // (scalars/window_seconds), the stored config text (max_steps/resume differ), the file info.
-train::CheckpointState read_normalized(const std::string& path);
+checkpoint::CheckpointState read_normalized(const std::string& path);
 // "" when equal (bitwise); otherwise the first difference.
 std::string compare_checkpoints(const std::string& a, const std::string& b);
 // ckpt-*.h5 steps present in a train_dir, ascending.

@@ -24,7 +24,7 @@ std::string ckpt(const std::string& dir, std::int64_t step) { return dir + "/ckp
 // Flips one bit in the middle of the stored bytes of the largest parameter (datasets are
 // contiguous and uncompressed, so its bytes appear verbatim in the file).
 void flip_parameter_bit(const std::string& path) {
-  const auto st = train::read_checkpoint(path);
+  const auto st = checkpoint::read_checkpoint(path);
   const Tensor* largest = nullptr;
   for (const auto& [name, t] : st.params)
     if (!largest || t.numel() > largest->numel()) largest = &t;

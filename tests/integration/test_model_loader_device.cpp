@@ -15,8 +15,8 @@
 #include "s2s/data/eval_batches.h"
 #include "s2s/dist/world.h"
 #include "s2s/kernels/tensor_ops.h"
-#include "s2s/train/evaluate.h"
-#include "s2s/train/model_loader.h"
+#include "s2s/eval/evaluate.h"
+#include "s2s/model/model_loader.h"
 #include "support.h"
 
 namespace s2s::itest {
@@ -33,13 +33,13 @@ TEST(ModelLoaderDevice, Float64CheckpointOnCudaIsRefusedBeforeAnyDeviceWork) {
   overrides.push_back("train.max_steps=2");
   train_local(make_config(overrides));
   try {
-    (void)train::load_model(dir, std::nullopt, Device::CUDA);
+    (void)model::load_model(dir, std::nullopt, Device::CUDA);
     FAIL() << "a float64 checkpoint was accepted onto CUDA";
   } catch (const Error& e) {
     EXPECT_THAT(std::string(e.what()),
                 AllOf(HasSubstr("float64 model"), HasSubstr("float32 only"), HasSubstr("--device cpu"), HasSubstr(dir)));
   }
-  const train::LoadedModel cpu = train::load_model(dir, std::nullopt, Device::CPU);
+  const model::LoadedModel cpu = model::load_model(dir, std::nullopt, Device::CPU);
   EXPECT_EQ(cpu.model->params().parameters().front().dtype(), DType::F64);
 }
 
@@ -52,9 +52,9 @@ TEST(ModelLoaderDevice, EvaluateFullSumsEveryBatchLossInOrder) {
   auto overrides = tiny_overrides(dataset, dir);
   overrides.push_back("train.max_steps=4");
   train_local(make_config(overrides));
-  train::LoadedModel m = train::load_model(dir, std::nullopt, Device::CPU);
+  model::LoadedModel m = model::load_model(dir, std::nullopt, Device::CPU);
   dist::World world(dist::WorldOptions{.use_mpi = false, .timeout_s = {}});
-  const auto evals = train::evaluate_full(*m.model, m.dataset, "dev", 4, world);
+  const auto evals = eval::evaluate_full(*m.model, m.dataset, "dev", 4, world);
   ASSERT_FALSE(evals.empty());
   int batches_seen = 0;
   for (const auto& e : evals) {
@@ -63,7 +63,7 @@ TEST(ModelLoaderDevice, EvaluateFullSumsEveryBatchLossInOrder) {
     data::Batch batch;
     ag::TapeScope no_tape(nullptr);
     while (batches.next(batch)) {
-      loss += m.model->forward(train::Seq2SeqBatch::from(batch), train::ForwardMode::EvalFull).loss.value().item();
+      loss += m.model->forward(model::Seq2SeqBatch::from(batch), model::ForwardMode::EvalFull).loss.value().item();
       tokens += kern::sum(batch.weights);
       ++batches_seen;
     }

@@ -16,7 +16,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-std::string error_of(const train::TrainConfig& cfg) {
+std::string error_of(const config::TrainConfig& cfg) {
   try {
     train_local(cfg);
   } catch (const Error& e) {
@@ -28,7 +28,7 @@ std::string error_of(const train::TrainConfig& cfg) {
 class NanPolicy : public ::testing::Test {
  protected:
   void SetUp() override { make_dataset(tmp_ / "tiny.h5"); }
-  train::TrainConfig overflowing(const std::string& policy) {
+  config::TrainConfig overflowing(const std::string& policy) {
     auto s = tiny_overrides(tmp_ / "tiny.h5", tmp_ / "train");
     for (const std::string& a : std::vector<std::string>{"optim.learning_rate=1e30", "optim.max_gradient_norm=0", "train.max_steps=20",
                                 "train.nan_policy=" + policy})

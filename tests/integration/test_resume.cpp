@@ -49,7 +49,7 @@ std::string ckpt(const std::string& dir, std::int64_t step) { return dir + "/ckp
 
 // "b0 5/16 (epoch 0) b1 36/32 (epoch 1)"
 std::string describe_cursor(const std::string& path, bool* mid_epoch, bool* past_epoch) {
-  const auto st = train::read_checkpoint(path);
+  const auto st = checkpoint::read_checkpoint(path);
   const auto& c = st.sampler_cursor;
   const auto buckets = c.at("num_buckets");
   std::string s;
@@ -77,7 +77,7 @@ TEST_P(ResumeExact, StoppedAndResumedEqualsStraight) {
   ASSERT_EQ(straight.global_step, sc.total);
   ASSERT_EQ(straight.last_checkpoint, ckpt(straight_dir, sc.total));
   if (sc.expect_decay) {  // otherwise the scenario would not test the plateau history
-    const auto st = train::read_checkpoint(straight.last_checkpoint);
+    const auto st = checkpoint::read_checkpoint(straight.last_checkpoint);
     EXPECT_EQ(st.previous_losses.size(), static_cast<std::size_t>(sc.total / sc.steps_per_checkpoint));
     EXPECT_LT(st.learning_rate, make_config(base).optim.learning_rate) << "the plateau rule never fired";
   }

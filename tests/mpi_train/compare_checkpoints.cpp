@@ -13,11 +13,11 @@
 #include <string>
 
 #include "s2s/core/error.h"
-#include "s2s/train/checkpoint.h"
+#include "s2s/checkpoint/checkpoint.h"
 
 namespace {
 using s2s::Tensor;
-using s2s::train::CheckpointState;
+using s2s::checkpoint::CheckpointState;
 
 struct Tolerance {
   double rtol = 1e-10, atol = 1e-12;
@@ -87,8 +87,8 @@ int run(int argc, char** argv) {
       return 2;
     }
   }
-  const CheckpointState a = s2s::train::read_checkpoint(argv[1]);
-  const CheckpointState b = s2s::train::read_checkpoint(argv[2]);
+  const CheckpointState a = s2s::checkpoint::read_checkpoint(argv[1]);
+  const CheckpointState b = s2s::checkpoint::read_checkpoint(argv[2]);
   int failures = 0;
   auto require = [&](bool cond, const std::string& what) {
     if (!cond) {

@@ -15,21 +15,21 @@
 #include "s2s/core/philox.h"
 #include "s2s/train/clip.h"
 #include "s2s/train/optimizer.h"
-#include "s2s/train/seq2seq_model.h"
+#include "s2s/model/seq2seq_model.h"
 
 namespace s2s::test {
 
 struct RunSetup {
   std::string name;
-  train::ModelConfig model;
+  model::ModelConfig model;
   std::int64_t source_vocab, target_vocab, batch;
-  std::vector<train::Bucket> buckets;
+  std::vector<model::Bucket> buckets;
 };
 
 // 1×32 GRU with attention, full softmax, no dropout, float32 on the CPU.
-inline train::ModelConfig base_model() {
-  train::ModelConfig m{};
-  m.cell = train::CellType::Gru;
+inline model::ModelConfig base_model() {
+  model::ModelConfig m{};
+  m.cell = model::CellType::Gru;
   m.num_layers = 1;
   m.size = 32;
   m.embedding_size = 0;
@@ -48,7 +48,7 @@ inline std::vector<RunSetup> two_setups() {
   RunSetup gru{"gru_attention_sampled", base_model(), 50, 60, 8, {{4, 5}, {7, 8}}};
   gru.model.num_samples = 16;
   RunSetup lstm{"lstm2_heads2_full_softmax", base_model(), 40, 30, 6, {{3, 4}, {5, 7}}};
-  lstm.model.cell = train::CellType::Lstm;
+  lstm.model.cell = model::CellType::Lstm;
   lstm.model.num_layers = 2;
   lstm.model.size = 24;
   lstm.model.num_heads = 2;
@@ -57,10 +57,10 @@ inline std::vector<RunSetup> two_setups() {
 
 // A full bucket of random words (ids >= 4), translate's layout: reversed source (left-padded
 // with PAD 0 in row 0), GO ... EOS, targets shifted by one, weight 1 on every real target.
-inline train::Seq2SeqBatch make_batch(std::size_t bucket, const RunSetup& s, PhiloxStream& rng) {
+inline model::Seq2SeqBatch make_batch(std::size_t bucket, const RunSetup& s, PhiloxStream& rng) {
   const auto [enc, dec] = s.buckets[bucket];
   const std::int64_t b = s.batch;
-  train::Seq2SeqBatch out;
+  model::Seq2SeqBatch out;
   out.bucket = bucket;
   out.encoder_inputs = Tensor::zeros({enc, b}, DType::I32);
   out.decoder_inputs = Tensor::zeros({dec, b}, DType::I32);
@@ -91,10 +91,10 @@ class TrainingRun {
   TrainingRun(const RunSetup& s, std::unique_ptr<train::Optimizer> optimizer, double learning_rate, double max_norm,
               DType dtype = DType::F32, Device device = Device::CPU)
       : optimizer_(std::move(optimizer)), learning_rate_(learning_rate), max_norm_(max_norm) {
-    train::ModelConfig m = s.model;
+    model::ModelConfig m = s.model;
     m.dtype = dtype;
     m.device = device;
-    model_ = std::make_unique<train::Seq2SeqModel>(m, s.source_vocab, s.target_vocab, s.buckets, /*seed=*/1234);
+    model_ = std::make_unique<model::Seq2SeqModel>(m, s.source_vocab, s.target_vocab, s.buckets, /*seed=*/1234);
     model_->create_variables();
     params_ = model_->params().parameters();
   }
@@ -110,12 +110,12 @@ class TrainingRun {
   }
 
   // Returns the step's loss (before the update) and leaves the global norm in last_norm().
-  double step(const train::Seq2SeqBatch& batch) {
+  double step(const model::Seq2SeqBatch& batch) {
     ag::Tape tape;
-    train::ForwardResult fwd;
+    model::ForwardResult fwd;
     {
       ag::TapeScope recording(&tape);
-      fwd = model_->forward(batch, train::ForwardMode::Train);
+      fwd = model_->forward(batch, model::ForwardMode::Train);
     }
     model_->params().zero_grads();
     tape.backward(fwd.loss);
@@ -139,7 +139,7 @@ class TrainingRun {
   }
 
  private:
-  std::unique_ptr<train::Seq2SeqModel> model_;
+  std::unique_ptr<model::Seq2SeqModel> model_;
   std::vector<ag::Var> params_;
   std::unique_ptr<train::Optimizer> optimizer_;
   double learning_rate_, max_norm_;

@@ -19,7 +19,7 @@
 
 #include "s2s/data/dataset_file.h"
 #include "s2s/data/decode_input.h"
-#include "s2s/train/seq2seq_model.h"
+#include "s2s/model/seq2seq_model.h"
 
 namespace s2s::decode {
 
@@ -32,7 +32,7 @@ struct Translation {
 
 class GreedyDecoder {
  public:
-  GreedyDecoder(train::Seq2SeqModel& model, const data::Dataset& dataset);
+  GreedyDecoder(model::Seq2SeqModel& model, const data::Dataset& dataset);
   Translation translate(std::string_view sentence);
   // One Translation per sentence, in input order, each what translate(sentence) returns. Sentences
   // are grouped by bucket; each group runs as forwards of at most `batch_size` rows (>= 1).
@@ -44,7 +44,7 @@ class GreedyDecoder {
   std::vector<std::vector<std::int32_t>> decode_rows(std::span<const data::DecodeInput> rows);
 
  private:
-  train::Seq2SeqModel& model_;
+  model::Seq2SeqModel& model_;
   const data::Dataset& dataset_;
   std::vector<data::Bucket> buckets_;
 };

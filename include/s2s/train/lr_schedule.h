@@ -14,7 +14,7 @@
 #include <memory>
 #include <vector>
 
-#include "s2s/train/config.h"
+#include "s2s/config/config.h"
 
 namespace s2s::train {
 
@@ -66,6 +66,6 @@ class LinearWarmup final : public LrSchedule {
 };
 
 // decay: plateau -> PlateauDecayLr, none -> ConstantLr; warmup_steps > 0 wraps it in LinearWarmup.
-std::unique_ptr<LrSchedule> make_lr_schedule(const OptimConfig& cfg);
+std::unique_ptr<LrSchedule> make_lr_schedule(const config::OptimConfig& cfg);
 
 }  // namespace s2s::train

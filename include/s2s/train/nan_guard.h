@@ -10,7 +10,7 @@
 #include <span>
 #include <string>
 
-#include "s2s/train/config.h"
+#include "s2s/config/config.h"
 #include "s2s/train/optimizer.h"
 
 namespace s2s::train {
@@ -20,7 +20,7 @@ bool all_finite(const Tensor& t);
 
 class NanGuard {
  public:
-  explicit NanGuard(NanPolicy policy, std::int64_t skipped_so_far = 0)
+  explicit NanGuard(config::NanPolicy policy, std::int64_t skipped_so_far = 0)
       : policy_(policy), skipped_(skipped_so_far) {}
 
   // grad_norm: the global norm of the gradients (clip.h's global_norm); params: to name the
@@ -31,7 +31,7 @@ class NanGuard {
   const std::string& last_reason() const { return last_reason_; }
 
  private:
-  NanPolicy policy_;
+  config::NanPolicy policy_;
   std::int64_t skipped_;
   std::string last_reason_;
 };

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "s2s/core/tensor.h"
-#include "s2s/train/config.h"
+#include "s2s/config/config.h"
 
 namespace s2s::train {
 
@@ -30,7 +30,7 @@ struct ParamRef {
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
-  virtual OptimizerKind kind() const = 0;
+  virtual config::OptimizerKind kind() const = 0;
   virtual std::string_view tf_name() const = 0;  // "GradientDescent", "Momentum", "Adam"
 
   // Creates the zero-initialised state for `params` (step() does it on first use). The parameter
@@ -61,7 +61,7 @@ class Optimizer {
 
 class SgdOptimizer final : public Optimizer {
  public:
-  OptimizerKind kind() const override { return OptimizerKind::Sgd; }
+  config::OptimizerKind kind() const override { return config::OptimizerKind::Sgd; }
   std::string_view tf_name() const override { return "GradientDescent"; }
 
  protected:
@@ -72,7 +72,7 @@ class SgdOptimizer final : public Optimizer {
 class MomentumOptimizer final : public Optimizer {
  public:
   explicit MomentumOptimizer(double momentum) : momentum_(momentum) {}
-  OptimizerKind kind() const override { return OptimizerKind::Momentum; }
+  config::OptimizerKind kind() const override { return config::OptimizerKind::Momentum; }
   std::string_view tf_name() const override { return "Momentum"; }
 
  protected:
@@ -87,7 +87,7 @@ class AdamOptimizer final : public Optimizer {
  public:
   AdamOptimizer(double beta1, double beta2, double epsilon)
       : beta1_(beta1), beta2_(beta2), epsilon_(epsilon) {}
-  OptimizerKind kind() const override { return OptimizerKind::Adam; }
+  config::OptimizerKind kind() const override { return config::OptimizerKind::Adam; }
   std::string_view tf_name() const override { return "Adam"; }
 
  protected:
@@ -98,6 +98,6 @@ class AdamOptimizer final : public Optimizer {
   double beta1_, beta2_, epsilon_;
 };
 
-std::unique_ptr<Optimizer> make_optimizer(const OptimConfig& cfg);
+std::unique_ptr<Optimizer> make_optimizer(const config::OptimConfig& cfg);
 
 }  // namespace s2s::train

@@ -11,7 +11,7 @@
 
 #include "s2s/autograd/var.h"
 #include "s2s/data/cursor.h"
-#include "s2s/train/checkpoint.h"
+#include "s2s/checkpoint/checkpoint.h"
 #include "s2s/train/lr_schedule.h"
 #include "s2s/train/optimizer.h"
 
@@ -49,16 +49,16 @@ struct RunState {
   data::SamplerCursor cursor;
 };
 
-void fill_checkpoint_run_state(CheckpointState& state, const RunState& run);
-RunState run_state_from_checkpoint(const CheckpointState& state);
-std::string run_state_to_json(const CheckpointState& state);  // for the rank-0 broadcast
+void fill_checkpoint_run_state(checkpoint::CheckpointState& state, const RunState& run);
+RunState run_state_from_checkpoint(const checkpoint::CheckpointState& state);
+std::string run_state_to_json(const checkpoint::CheckpointState& state);  // for the rank-0 broadcast
 RunState run_state_from_json(const std::string& json);
 
 // Parameter and optimizer tensors (copied to host) into the checkpoint.
-void collect_model_values(CheckpointState& state, std::span<const ag::Var> params, const Optimizer& optimizer);
+void collect_model_values(checkpoint::CheckpointState& state, std::span<const ag::Var> params, const Optimizer& optimizer);
 // The reverse: every parameter must be in the checkpoint with its shape and dtype, and nothing
 // else; the optimizer must be the same kind. Copies in place (device tensors included).
-void restore_model_values(const CheckpointState& state, std::span<ag::Var> params, Optimizer& optimizer);
+void restore_model_values(const checkpoint::CheckpointState& state, std::span<ag::Var> params, Optimizer& optimizer);
 // The parameters' values (views), in order.
 std::vector<Tensor> collect_values(std::span<const ag::Var> params);
 

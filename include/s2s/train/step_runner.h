@@ -22,7 +22,7 @@
 #include "s2s/autograd/var.h"
 #include "s2s/kernels/bf16_cache.h"
 #include "s2s/kernels/graph_cache.h"
-#include "s2s/train/seq2seq_model.h"
+#include "s2s/model/seq2seq_model.h"
 
 namespace s2s::train {
 
@@ -36,7 +36,7 @@ class StepRunner {
     bool cache_bf16_operands = true;
   };
   // `warn` receives one line per shape whose capture failed (the step then runs eagerly).
-  StepRunner(Seq2SeqModel& model, Options options, std::function<void(const std::string&)> warn);
+  StepRunner(model::Seq2SeqModel& model, Options options, std::function<void(const std::string&)> warn);
   ~StepRunner();
   StepRunner(const StepRunner&) = delete;
   StepRunner& operator=(const StepRunner&) = delete;
@@ -51,10 +51,10 @@ class StepRunner {
     kern::Bf16OperandCache::Stats bf16_operands;
   };
   // `feed` from model.make_feed(…, ForwardMode::Train), on the host: stage(feed) then run(on_ready).
-  Result run(const StepFeed& feed, const ag::Tape::GradReadyFn& on_ready);
+  Result run(const model::StepFeed& feed, const ag::Tape::GradReadyFn& on_ready);
   // The two halves, for timing them apart: stage() copies the feed into its shape's device
   // buffers (asynchronous; on the CPU it keeps the host feed), run() steps on the staged feed.
-  void stage(const StepFeed& feed);
+  void stage(const model::StepFeed& feed);
   Result run(const ag::Tape::GradReadyFn& on_ready);
 
   bool graphs_active() const { return graphs_ != nullptr; }
@@ -67,17 +67,20 @@ class StepRunner {
     auto operator<=>(const Key&) const = default;
   };
   struct Slots {
-    StepFeed feed;  // on the model's device, fixed addresses
+    model::StepFeed feed;  // on the model's device, fixed addresses
     Tensor loss;    // the loss the body (or its graph) writes
   };
 
-  Seq2SeqModel& model_;
+  model::Seq2SeqModel& model_;
   Options options_;
   std::function<void(const std::string&)> warn_;
   std::map<Key, Slots> slots_;
-  StepFeed host_feed_;       // the staged feed on the CPU
+  model::StepFeed host_feed_;       // the staged feed on the CPU
   Slots* staged_ = nullptr;  // the staged shape's buffers on CUDA (nullptr on the CPU)
   bool has_staged_ = false;
+  // Dropout counter increments of one forward of each shape, recorded when it ran on the host
+  // (eagerly or while being captured): what a replay of its graph must add.
+  std::map<Key, std::uint64_t> dropout_draws_;
   std::unique_ptr<cuda::GraphCapturer> capturer_;
   std::unique_ptr<cuda::GraphCache<Key>> graphs_;
 };

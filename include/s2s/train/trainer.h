@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <string>
 
-#include "s2s/train/config.h"
+#include "s2s/config/config.h"
 
 namespace s2s::dist {
 class World;
@@ -35,6 +35,6 @@ struct TrainResult {
   int exit_code = 0;                 // 143 after SIGTERM, 130 after SIGINT (signals.h), else 0
 };
 
-TrainResult run_training(const TrainConfig& config, dist::World& world);
+TrainResult run_training(const config::TrainConfig& config, dist::World& world);
 
 }  // namespace s2s::train

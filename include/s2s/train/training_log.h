@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "s2s/dist/gradient_reducer.h"
-#include "s2s/train/config.h"
-#include "s2s/train/evaluate.h"
+#include "s2s/config/config.h"
+#include "s2s/eval/evaluate.h"
 #include "s2s/train/metrics.h"
 #include "s2s/train/run_state.h"
 
@@ -32,18 +32,18 @@ struct StepReport {
 
 class TrainingLog {
  public:
-  TrainingLog(const TrainConfig& config, bool enabled, std::int64_t start_step);
+  TrainingLog(const config::TrainConfig& config, bool enabled, std::int64_t start_step);
   ~TrainingLog();
   void step(const StepReport& r);
   void checkpoint_line(const LoopState& window, double learning_rate, double step_time_s);
   void saved(const std::string& path, std::int64_t step);
-  void evaluation(const std::string& kind, const std::vector<BucketEval>& buckets, std::int64_t step);
+  void evaluation(const std::string& kind, const std::vector<eval::BucketEval>& buckets, std::int64_t step);
   void message(const std::string& line);
   void finish(const dist::GradientReducer& reducer);  // its totals, then flush
 
  private:
   bool enabled_;
-  const TrainConfig& config_;
+  const config::TrainConfig& config_;
   std::int64_t start_step_;
   std::chrono::steady_clock::time_point start_;
   std::unique_ptr<ProgressPrinter> progress_;

@@ -19,7 +19,7 @@
 #include "s2s/data/prepare.h"
 #include "s2s/decode/greedy.h"
 #include "s2s/kernels/tensor_ops.h"
-#include "s2s/train/config.h"
+#include "s2s/config/config.h"
 
 namespace s2s::decode {
 namespace {
@@ -33,13 +33,13 @@ struct Reference {
 };
 
 // translate's decode() for one sentence, batch size 1, one host read per step.
-Reference reference_translate(train::Seq2SeqModel& model, const data::Dataset& ds, const std::string& sentence) {
+Reference reference_translate(model::Seq2SeqModel& model, const data::Dataset& ds, const std::string& sentence) {
   ag::TapeScope no_tape(nullptr);
   const auto ids = data::sentence_to_token_ids(sentence, ds.source_vocab(), ds.tokenizer());
   const data::DecodeInput input = data::prepare_decode_input(ids, ds.buckets());
   const data::Batch batch = data::make_decode_batch(input, ds.buckets());
   EXPECT_EQ(batch.batch_size, 1);
-  train::ForwardResult r = model.forward(train::Seq2SeqBatch::from(batch), train::ForwardMode::Decode);
+  model::ForwardResult r = model.forward(model::Seq2SeqBatch::from(batch), model::ForwardMode::Decode);
   Reference ref;
   ref.bucket = input.bucket;
   ref.warning = input.warning;
@@ -114,13 +114,13 @@ class BatchedDecode : public ::testing::TestWithParam<ModelCase> {
     delete dir_;
   }
 
-  std::unique_ptr<train::Seq2SeqModel> make_model() const {
-    train::TrainConfig cfg;
-    train::config_apply_overrides(cfg, GetParam().overrides);
+  std::unique_ptr<model::Seq2SeqModel> make_model() const {
+    config::TrainConfig cfg;
+    config::config_apply_overrides(cfg, GetParam().overrides);
     const data::Dataset& ds = **dataset_;
-    std::vector<train::Bucket> buckets;
+    std::vector<model::Bucket> buckets;
     for (const auto& b : ds.buckets()) buckets.emplace_back(b.encoder_size, b.decoder_size);
-    auto model = std::make_unique<train::Seq2SeqModel>(cfg.model, ds.source_vocab().size(), ds.target_vocab().size(),
+    auto model = std::make_unique<model::Seq2SeqModel>(cfg.model, ds.source_vocab().size(), ds.target_vocab().size(),
                                                        buckets, /*seed=*/17);
     model->create_variables();
     // Larger weights: a random model whose argmax depends on its input.

@@ -10,10 +10,11 @@
 #include <fstream>
 #include <map>
 
-#include "s2s/train/crc32c.h"
+#include "s2s/io/crc32c.h"
 #include "s2s/train/event_writer.h"
 
 using namespace s2s::train;
+using namespace s2s::io;
 namespace fs = std::filesystem;
 
 namespace {

@@ -24,7 +24,7 @@
 #include "s2s/kernels/gemm.h"
 #include "s2s/train/clip.h"
 #include "s2s/train/optimizer.h"
-#include "s2s/train/seq2seq_model.h"
+#include "s2s/model/seq2seq_model.h"
 #include "support/tolerances.h"
 #include "support/translate_runs.h"
 
@@ -32,7 +32,7 @@ namespace s2s::test {
 namespace {
 
 using kern::MatmulPrecision;
-using train::Seq2SeqBatch;
+using model::Seq2SeqBatch;
 
 constexpr int kSteps = 40;
 constexpr int kBatchesPerBucket = 2;

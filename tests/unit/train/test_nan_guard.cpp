@@ -11,6 +11,7 @@
 
 using namespace s2s;
 using namespace s2s::train;
+using namespace s2s::config;
 using ::testing::HasSubstr;
 
 namespace {

@@ -15,7 +15,7 @@
 #include "s2s/kernels/gemm.h"
 #include "s2s/train/clip.h"
 #include "s2s/train/optimizer.h"
-#include "s2s/train/seq2seq_model.h"
+#include "s2s/model/seq2seq_model.h"
 #include "s2s/train/step_runner.h"
 #include "support/translate_runs.h"
 
@@ -25,15 +25,15 @@ namespace {
 class RunnerRun {
  public:
   RunnerRun(const RunSetup& s, bool cache) {
-    model_ = std::make_unique<train::Seq2SeqModel>(s.model, s.source_vocab, s.target_vocab, s.buckets, /*seed=*/77);
+    model_ = std::make_unique<model::Seq2SeqModel>(s.model, s.source_vocab, s.target_vocab, s.buckets, /*seed=*/77);
     model_->create_variables();
     train::StepRunner::Options o;
     o.cache_bf16_operands = cache;
     runner_ = std::make_unique<train::StepRunner>(*model_, o, nullptr);
   }
   // The step's loss; the runner's result in last().
-  float step(const train::Seq2SeqBatch& batch) {
-    last_ = runner_->run(model_->make_feed(batch, train::ForwardMode::Train), {});
+  float step(const model::Seq2SeqBatch& batch) {
+    last_ = runner_->run(model_->make_feed(batch, model::ForwardMode::Train), {});
     std::vector<Tensor> grads;
     std::vector<train::ParamRef> refs;
     for (auto& p : model_->params().parameters()) {
@@ -55,7 +55,7 @@ class RunnerRun {
   const train::StepRunner::Result& last() const { return last_; }
 
  private:
-  std::unique_ptr<train::Seq2SeqModel> model_;
+  std::unique_ptr<model::Seq2SeqModel> model_;
   std::unique_ptr<train::StepRunner> runner_;
   train::SgdOptimizer optimizer_;
   train::StepRunner::Result last_;
@@ -69,7 +69,7 @@ TEST(StepRunnerBf16, CachedParameterCopiesTrainBitForBitAsUncached) {
     RunnerRun cached(s, true), uncached(s, false);
     PhiloxStream rng(3, 0);
     for (int i = 0; i < 8; ++i) {
-      const train::Seq2SeqBatch batch = make_batch(static_cast<std::size_t>(i % 2), s, rng);
+      const model::Seq2SeqBatch batch = make_batch(static_cast<std::size_t>(i % 2), s, rng);
       const float a = cached.step(batch), b = uncached.step(batch);
       ASSERT_EQ(a, b) << "step " << i;
       EXPECT_GT(cached.last().bf16_operands.conversions, 0u) << "step " << i << ": the cache was open";

@@ -1,7 +1,7 @@
 // Owns: everything derived from the option table (config_table.cpp): defaults, YAML loading with
 // unknown-key rejection (did-you-mean), `--set` overrides, cross-field validation, YAML dump and
 // the Markdown table of docs/config.md.
-#include "s2s/train/config.h"
+#include "s2s/config/config.h"
 
 #include <algorithm>
 #include <fstream>
@@ -10,7 +10,7 @@
 #include "config_option.h"
 #include "s2s/core/error.h"
 
-namespace s2s::train {
+namespace s2s::config {
 namespace {
 
 using detail::option_specs;
@@ -190,7 +190,7 @@ std::int64_t TrainLoopConfig::effective_sync_every(Device device) const {
   return device == Device::CUDA ? 16 : 1;
 }
 
-std::vector<Bucket> config_resolve_buckets(const TrainConfig& cfg, const std::vector<Bucket>& recorded,
+std::vector<model::Bucket> config_resolve_buckets(const TrainConfig& cfg, const std::vector<model::Bucket>& recorded,
                                            const std::string& dataset) {
   if (recorded.empty()) return cfg.data.buckets;
   if (cfg.is_explicit("data.buckets"))
@@ -246,4 +246,4 @@ std::string config_markdown_table() {
   return out.str();
 }
 
-}  // namespace s2s::train
+}  // namespace s2s::config

@@ -3,7 +3,7 @@
 // bytes, reading it back with verification, and the atomic replace of the file.
 // Everything a resume depends on is a checksummed dataset; attributes on the root only describe
 // the file (format, versions, creation time).
-#include "s2s/train/checkpoint.h"
+#include "s2s/checkpoint/checkpoint.h"
 
 #include <hdf5.h>
 
@@ -15,9 +15,9 @@
 #include "s2s/core/error.h"
 #include "s2s/io/atomic_file.h"
 #include "s2s/io/h5_file.h"
-#include "s2s/train/crc32c.h"
+#include "s2s/io/crc32c.h"
 
-namespace s2s::train {
+namespace s2s::checkpoint {
 namespace {
 
 constexpr const char* kCrcAttr = "crc32c";
@@ -46,12 +46,12 @@ void put_tensor(io::Group& g, const std::string& name, const Tensor& t) {
   S2S_CHECK(t.defined(), "checkpoint: tensor '", name, "' is undefined");
   Tensor host = t.device() == Device::CPU ? t : t.to(Device::CPU);
   io::Dataset ds = g.write_tensor(name, host);
-  ds.set_attribute(kCrcAttr, static_cast<std::int64_t>(crc32c(host.raw(), host.nbytes())));
+  ds.set_attribute(kCrcAttr, static_cast<std::int64_t>(io::crc32c(host.raw(), host.nbytes())));
 }
 
 void put_string(io::Group& g, const std::string& name, const std::string& value) {
   io::Dataset ds = g.create_string_dataset(name, {value});
-  ds.set_attribute(kCrcAttr, static_cast<std::int64_t>(crc32c(value)));
+  ds.set_attribute(kCrcAttr, static_cast<std::int64_t>(io::crc32c(value)));
 }
 
 void put_u64_triple(io::Group& g, const std::string& name, const std::array<std::uint64_t, 3>& v) {
@@ -65,7 +65,7 @@ void put_u64_triple(io::Group& g, const std::string& name, const std::array<std:
   io::Dataset ds(S2S_H5_CHECK(H5Dcreate2(g.id(), name.c_str(), H5T_STD_U64LE, space.get(), lcpl.get(),
                                          dcpl.get(), H5P_DEFAULT)));
   S2S_H5_CHECK(H5Dwrite(ds.id(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()));
-  ds.set_attribute(kCrcAttr, static_cast<std::int64_t>(crc32c(v.data(), sizeof(v))));
+  ds.set_attribute(kCrcAttr, static_cast<std::int64_t>(io::crc32c(v.data(), sizeof(v))));
 }
 
 template <class T>
@@ -129,14 +129,14 @@ class Reader {
   Tensor tensor(const std::string& path) {
     io::Dataset ds = open(path);
     Tensor t = ds.read_tensor();
-    verify(ds, path, crc32c(t.raw(), t.nbytes()));
+    verify(ds, path, io::crc32c(t.raw(), t.nbytes()));
     return t;
   }
   std::string string(const std::string& path) {
     io::Dataset ds = open(path);
     auto v = ds.read_strings();
     S2S_CHECK(v.size() == 1, "dataset ", path, ": expected one string, found ", v.size());
-    verify(ds, path, crc32c(v[0]));
+    verify(ds, path, io::crc32c(v[0]));
     return v[0];
   }
   std::array<std::uint64_t, 3> u64_triple(const std::string& path) {
@@ -147,7 +147,7 @@ class Reader {
       io::H5Lock lock;
       S2S_H5_CHECK(H5Dread(ds.id(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()));
     }
-    verify(ds, path, crc32c(v.data(), sizeof(v)));
+    verify(ds, path, io::crc32c(v.data(), sizeof(v)));
     return v;
   }
   template <class T>
@@ -181,7 +181,7 @@ class Reader {
   void verify(const io::Dataset& ds, const std::string& path, std::uint32_t computed) {
     S2S_CHECK(ds.has_attribute(kCrcAttr), "dataset ", path, " has no ", kCrcAttr, " attribute");
     const auto stored = static_cast<std::uint32_t>(ds.attribute_int(kCrcAttr));
-    S2S_CHECK(stored == computed, "dataset ", path, ": checksum mismatch (stored crc32c ", hex32(stored),
+    S2S_CHECK(stored == computed, "dataset ", path, ": checksum mismatch (stored io::crc32c ", hex32(stored),
               ", computed ", hex32(computed), "): the data is corrupt");
   }
   const io::File& file_;
@@ -300,4 +300,4 @@ bool checkpoint_states_equal(const CheckpointState& a, const CheckpointState& b,
   return true;
 }
 
-}  // namespace s2s::train
+}  // namespace s2s::checkpoint

@@ -1,5 +1,5 @@
 // Owns: prepare_device (train/device_setup.h).
-#include "s2s/train/device_setup.h"
+#include "s2s/dist/device_setup.h"
 
 #include <string>
 
@@ -7,7 +7,7 @@
 #include "s2s/dist/log.h"
 #include "s2s/kernels/cuda_runtime_api.h"
 
-namespace s2s::train {
+namespace s2s::dist {
 
 void prepare_device(Device device, const dist::World* world, std::string_view setting, bool one_device_per_rank) {
   if (device != Device::CUDA) return;
@@ -25,4 +25,4 @@ void prepare_device(Device device, const dist::World* world, std::string_view se
     dist::log_all("rank {} uses CUDA device {} of {} visible on its node", world->rank(), index, count);
 }
 
-}  // namespace s2s::train
+}  // namespace s2s::dist

@@ -14,7 +14,7 @@
 #include "s2s/core/philox.h"
 #include "s2s/core/tensor.h"
 
-namespace s2s::train {
+namespace s2s::checkpoint {
 
 inline constexpr std::int64_t kCheckpointFormatVersion = 1;
 inline constexpr const char* kCheckpointFormatName = "s2s-checkpoint";
@@ -59,4 +59,4 @@ void verify_checkpoint(const std::string& path);
 bool checkpoint_states_equal(const CheckpointState& a, const CheckpointState& b,
                              std::string* why = nullptr);
 
-}  // namespace s2s::train
+}  // namespace s2s::checkpoint

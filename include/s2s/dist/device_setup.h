@@ -11,7 +11,7 @@
 #include "s2s/core/tensor.h"
 #include "s2s/dist/world.h"
 
-namespace s2s::train {
+namespace s2s::dist {
 
 // `setting` is what the user wrote to ask for `device` (e.g. "model.device" or "--device"), for
 // the error message. `world` null: device 0. `one_device_per_rank` (training with NCCL, which
@@ -20,4 +20,4 @@ namespace s2s::train {
 void prepare_device(Device device, const dist::World* world, std::string_view setting,
                     bool one_device_per_rank = false);
 
-}  // namespace s2s::train
+}  // namespace s2s::dist

@@ -1,25 +1,25 @@
 // Owns: checkpoint -> model for inference (see model_loader.h).
-#include "s2s/train/model_loader.h"
+#include "s2s/model/model_loader.h"
 
 #include <filesystem>
 
-#include "s2s/train/checkpoint.h"
-#include "s2s/train/checkpoint_manager.h"
+#include "s2s/checkpoint/checkpoint.h"
+#include "s2s/checkpoint/checkpoint_manager.h"
 
-namespace s2s::train {
+namespace s2s::model {
 
 LoadedModel load_model(const std::string& checkpoint, const std::optional<std::string>& dataset,
                        std::optional<Device> device) {
   LoadedModel out;
   std::string path = checkpoint;
   if (std::filesystem::is_directory(checkpoint)) {
-    CheckpointManager manager(checkpoint, 0);
-    ResumeChoice choice = manager.resolve_resume(checkpoint);
+    checkpoint::CheckpointManager manager(checkpoint, 0);
+    checkpoint::ResumeChoice choice = manager.resolve_resume(checkpoint);
     S2S_CHECK(choice.path.has_value(), "no checkpoint found in ", checkpoint);
     path = *choice.path;
   }
-  CheckpointState st = read_checkpoint(path);
-  out.config = config_from_yaml_text(st.config_yaml, path + ":/config");
+  checkpoint::CheckpointState st = checkpoint::read_checkpoint(path);
+  out.config = config::config_from_yaml_text(st.config_yaml, path + ":/config");
   if (dataset) out.config.data.dataset = *dataset;
   if (device) out.config.model.device = *device;
   // Checked before anything is built: otherwise the first CUDA kernel of create_variables() fails
@@ -51,4 +51,4 @@ LoadedModel load_model(const std::string& checkpoint, const std::optional<std::s
   return out;
 }
 
-}  // namespace s2s::train
+}  // namespace s2s::model

@@ -1,11 +1,11 @@
 // Owns: the CRC32C implementation (slice-by-8 over tables built once at start-up).
-#include "s2s/train/crc32c.h"
+#include "s2s/io/crc32c.h"
 
 #include <array>
 #include <bit>
 #include <cstring>
 
-namespace s2s::train {
+namespace s2s::io {
 namespace {
 
 // The 8-byte step loads words little-endian (x86-64, aarch64).
@@ -55,4 +55,4 @@ std::uint32_t crc32c_extend(std::uint32_t crc, const void* data, std::size_t n) 
   return ~c;
 }
 
-}  // namespace s2s::train
+}  // namespace s2s::io

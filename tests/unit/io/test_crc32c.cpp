@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "s2s/train/crc32c.h"
+#include "s2s/io/crc32c.h"
 
-using namespace s2s::train;
+using namespace s2s::io;
 
 TEST(Crc32c, KnownVectors) {
   EXPECT_EQ(crc32c("123456789"), 0xE3069283u);

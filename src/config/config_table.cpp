@@ -13,7 +13,7 @@
 #include "config_option.h"
 #include "s2s/core/error.h"
 
-namespace s2s::train {
+namespace s2s::config {
 namespace detail {
 namespace {
 
@@ -23,7 +23,7 @@ template <class E> struct Choices;
   template <> struct Choices<E> {                                            \
     static constexpr std::pair<E, const char*> kValues[] = {__VA_ARGS__};    \
   }
-S2S_CHOICES(CellType, {CellType::Gru, "gru"}, {CellType::Lstm, "lstm"});
+S2S_CHOICES(model::CellType, {model::CellType::Gru, "gru"}, {model::CellType::Lstm, "lstm"});
 S2S_CHOICES(SamplerMode, {SamplerMode::Epochs, "epochs"}, {SamplerMode::Fidelity, "fidelity"});
 S2S_CHOICES(OptimizerKind, {OptimizerKind::Sgd, "sgd"}, {OptimizerKind::Momentum, "momentum"},
             {OptimizerKind::Adam, "adam"});
@@ -236,7 +236,7 @@ OptionSpec buckets_option(const char* key, const char* def, const char* help) {
   s.set = [r, k = std::string(key)](TrainConfig& c, const YAML::Node& n, const std::string& w) {
     const std::string expected = "a non-empty list of [encoder_len, decoder_len] pairs, each >= 1";
     if (!n.IsSequence() || n.size() == 0) bad_value(w, k, n, expected);
-    std::vector<Bucket> out;
+    std::vector<model::Bucket> out;
     for (const auto& pair : n) {
       if (!pair.IsSequence() || pair.size() != 2) bad_value(w, k, pair, expected);
       auto i = parse_integer<std::int64_t>(pair[0], w, k, expected);
@@ -259,20 +259,20 @@ std::vector<OptionSpec> build_table() {
   const auto x = &C::dist;
   return {
       // model
-      choice_option("model.cell", m, &ModelConfig::cell, "gru", "RNN cell: GRUCell or BasicLSTMCell (translate's use_lstm)"),
-      int_option("model.num_layers", m, &ModelConfig::num_layers, "3", at_least(1), "Layers in the MultiRNNCell"),
-      int_option("model.size", m, &ModelConfig::size, "1024", at_least(1), "Units per layer"),
-      int_option("model.embedding_size", m, &ModelConfig::embedding_size, "0", at_least(0), "Embedding size; 0 = model.size (translate)"),
-      int_option("model.num_heads", m, &ModelConfig::num_heads, "1", at_least(1), "Attention heads (attention models only)"),
-      bool_option("model.attention", m, &ModelConfig::attention, "true", "true: embedding_attention_seq2seq; false: embedding_rnn_seq2seq"),
-      int_option("model.num_samples", m, &ModelConfig::num_samples, "512", at_least(0), "Sampled-softmax samples; full softmax if 0 or >= target vocabulary"),
-      int_option("model.source_vocab_size", m, &ModelConfig::source_vocab_size, "0", at_least(0), "Source vocabulary size; 0 = from the dataset, else must match it"),
-      int_option("model.target_vocab_size", m, &ModelConfig::target_vocab_size, "0", at_least(0), "Target vocabulary size; 0 = from the dataset, else must match it"),
-      float_option("model.input_keep_prob", m, &ModelConfig::input_keep_prob, "1.0", between(0, 1, true), "DropoutWrapper input keep probability (training only)"),
-      float_option("model.output_keep_prob", m, &ModelConfig::output_keep_prob, "1.0", between(0, 1, true), "DropoutWrapper output keep probability (training only)"),
-      bool_option("model.mask_padding", m, &ModelConfig::mask_padding, "false", "Exclude PAD encoder positions from attention (s2s extension, spec §11.6)"),
-      choice_option("model.dtype", m, &ModelConfig::dtype, "float32", "Parameter and compute precision (float64: CPU only)"),
-      choice_option("model.device", m, &ModelConfig::device, "cpu", "Backend the model runs on"),
+      choice_option("model.cell", m, &model::ModelConfig::cell, "gru", "RNN cell: GRUCell or BasicLSTMCell (translate's use_lstm)"),
+      int_option("model.num_layers", m, &model::ModelConfig::num_layers, "3", at_least(1), "Layers in the MultiRNNCell"),
+      int_option("model.size", m, &model::ModelConfig::size, "1024", at_least(1), "Units per layer"),
+      int_option("model.embedding_size", m, &model::ModelConfig::embedding_size, "0", at_least(0), "Embedding size; 0 = model.size (translate)"),
+      int_option("model.num_heads", m, &model::ModelConfig::num_heads, "1", at_least(1), "Attention heads (attention models only)"),
+      bool_option("model.attention", m, &model::ModelConfig::attention, "true", "true: embedding_attention_seq2seq; false: embedding_rnn_seq2seq"),
+      int_option("model.num_samples", m, &model::ModelConfig::num_samples, "512", at_least(0), "Sampled-softmax samples; full softmax if 0 or >= target vocabulary"),
+      int_option("model.source_vocab_size", m, &model::ModelConfig::source_vocab_size, "0", at_least(0), "Source vocabulary size; 0 = from the dataset, else must match it"),
+      int_option("model.target_vocab_size", m, &model::ModelConfig::target_vocab_size, "0", at_least(0), "Target vocabulary size; 0 = from the dataset, else must match it"),
+      float_option("model.input_keep_prob", m, &model::ModelConfig::input_keep_prob, "1.0", between(0, 1, true), "DropoutWrapper input keep probability (training only)"),
+      float_option("model.output_keep_prob", m, &model::ModelConfig::output_keep_prob, "1.0", between(0, 1, true), "DropoutWrapper output keep probability (training only)"),
+      bool_option("model.mask_padding", m, &model::ModelConfig::mask_padding, "false", "Exclude PAD encoder positions from attention (s2s extension, spec §11.6)"),
+      choice_option("model.dtype", m, &model::ModelConfig::dtype, "float32", "Parameter and compute precision (float64: CPU only)"),
+      choice_option("model.device", m, &model::ModelConfig::device, "cpu", "Backend the model runs on"),
       // data
       string_option("data.dataset", d, &DataConfig::dataset, "''", false, "Bucketed HDF5 dataset written by `s2s prepare`"),
       buckets_option("data.buckets", "[[5, 10], [10, 15], [20, 25], [40, 50]]", "Buckets (I, O); a dataset that records its buckets overrides the default"),
@@ -324,7 +324,7 @@ const OptionSpec* find_option(std::string_view key) {
   return nullptr;
 }
 
-std::string buckets_text(const std::vector<Bucket>& b) {
+std::string buckets_text(const std::vector<model::Bucket>& b) {
   std::string t = "[";
   for (std::size_t i = 0; i < b.size(); ++i)
     t += (i ? ", [" : "[") + std::to_string(b[i].first) + ", " + std::to_string(b[i].second) + "]";
@@ -353,7 +353,7 @@ std::string_view name_of(E v, const std::pair<E, const char*> (&values)[N]) {
 }
 }  // namespace
 
-std::string_view to_string(CellType v) { return name_of(v, detail::Choices<CellType>::kValues); }
+std::string_view to_string(model::CellType v) { return name_of(v, detail::Choices<model::CellType>::kValues); }
 std::string_view to_string(SamplerMode v) { return name_of(v, detail::Choices<SamplerMode>::kValues); }
 std::string_view to_string(OptimizerKind v) { return name_of(v, detail::Choices<OptimizerKind>::kValues); }
 std::string_view to_string(DecayPolicy v) { return name_of(v, detail::Choices<DecayPolicy>::kValues); }
@@ -362,4 +362,4 @@ std::string_view to_string(NanPolicy v) { return name_of(v, detail::Choices<NanP
 std::string_view to_string(Precision v) { return name_of(v, detail::Choices<Precision>::kValues); }
 std::string_view to_string(ReducerKind v) { return name_of(v, detail::Choices<ReducerKind>::kValues); }
 
-}  // namespace s2s::train
+}  // namespace s2s::config

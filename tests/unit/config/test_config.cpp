@@ -9,10 +9,10 @@
 #include <sstream>
 
 #include "s2s/core/error.h"
-#include "s2s/train/config.h"
+#include "s2s/config/config.h"
 
 using namespace s2s;
-using namespace s2s::train;
+using namespace s2s::config;
 using ::testing::HasSubstr;
 
 namespace {

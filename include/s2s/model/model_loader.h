@@ -7,13 +7,13 @@
 #include <string>
 
 #include "s2s/data/dataset_file.h"
-#include "s2s/train/config.h"
-#include "s2s/train/seq2seq_model.h"
+#include "s2s/config/config.h"
+#include "s2s/model/seq2seq_model.h"
 
-namespace s2s::train {
+namespace s2s::model {
 
 struct LoadedModel {
-  TrainConfig config;
+  config::TrainConfig config;
   std::shared_ptr<const data::Dataset> dataset;
   std::unique_ptr<Seq2SeqModel> model;
   std::string checkpoint_path;
@@ -25,4 +25,4 @@ struct LoadedModel {
 LoadedModel load_model(const std::string& checkpoint, const std::optional<std::string>& dataset = std::nullopt,
                        std::optional<Device> device = std::nullopt);
 
-}  // namespace s2s::train
+}  // namespace s2s::model

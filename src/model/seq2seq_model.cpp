@@ -1,8 +1,7 @@
 // Owns: the translate model (see seq2seq_model.h).
-#include "s2s/train/seq2seq_model.h"
+#include "s2s/model/seq2seq_model.h"
 
 #include "s2s/autograd/ops.h"
-#include "s2s/kernels/gemm.h"
 #include "s2s/nn/basic_lstm_cell.h"
 #include "s2s/nn/dropout_wrapper.h"
 #include "s2s/nn/embedding_attention_seq2seq.h"
@@ -12,7 +11,7 @@
 #include "s2s/nn/multi_rnn_cell.h"
 #include "s2s/nn/sampled_softmax.h"
 
-namespace s2s::train {
+namespace s2s::model {
 
 struct Seq2SeqModel::Impl {
   nn::CellPtr cell;
@@ -153,7 +152,6 @@ ForwardResult Seq2SeqModel::forward_feed(const StepFeed& feed, ForwardMode mode)
             "forward_feed: the feed does not match bucket ", batch.bucket, " (make it with make_feed)");
   const Device device = config_.device;
   const bool dropout_on = mode == ForwardMode::Train;
-  const std::uint64_t dropout_before = dropout_counter();
   for (auto& d : impl_->dropouts) {
     d->set_enabled(dropout_on);
     // Masks read the step's counter from the feed (device memory), so a replayed graph draws the
@@ -226,15 +224,7 @@ ForwardResult Seq2SeqModel::forward_feed(const StepFeed& feed, ForwardMode mode)
   if (mode != ForwardMode::Decode)
     result.loss = nn::sequence_loss(training_loss ? out.outputs : logits, targets, weights, loss_options);
   if (mode == ForwardMode::Decode || mode == ForwardMode::EvalFull) result.logits = std::move(logits);
-  dropout_calls_[{batch.bucket, static_cast<int>(mode)}] = dropout_counter() - dropout_before;
   return result;
-}
-
-void Seq2SeqModel::replayed_forward(std::size_t bucket, ForwardMode mode) {
-  const auto it = dropout_calls_.find({bucket, static_cast<int>(mode)});
-  S2S_CHECK(it != dropout_calls_.end(), "replayed_forward: bucket ", bucket,
-            " was never run in this mode (a graph is captured from a forward that ran)");
-  set_dropout_counter(dropout_counter() + it->second);
 }
 
 void Seq2SeqModel::create_variables() {
@@ -252,14 +242,6 @@ void Seq2SeqModel::create_variables() {
   forward(b, ForwardMode::EvalSampled);
   sampler_rng_.set_state(saved);
   set_dropout_counter(counter);
-}
-
-std::optional<kern::Bf16OperandCache> Seq2SeqModel::bf16_parameter_copies() {
-  if (kern::matmul_precision() != kern::MatmulPrecision::BF16) return std::nullopt;
-  std::vector<kern::StableArray> arrays;
-  for (const ag::Var& p : store_->parameters())
-    if (p.value().dtype() == DType::F32) arrays.push_back({p.value().data<float>(), p.value().numel()});
-  return std::optional<kern::Bf16OperandCache>(std::in_place, arrays);
 }
 
 std::uint64_t Seq2SeqModel::dropout_counter() const {
@@ -296,4 +278,4 @@ double Seq2SeqModel::step_flops(std::size_t bucket, std::int64_t batch) const {
   return 3.0 * (enc + dec);
 }
 
-}  // namespace s2s::train
+}  // namespace s2s::model

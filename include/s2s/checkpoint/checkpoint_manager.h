@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "s2s/train/checkpoint.h"
+#include "s2s/checkpoint/checkpoint.h"
 
-namespace s2s::train {
+namespace s2s::checkpoint {
 
 struct CheckpointFile {
   std::int64_t step;
@@ -74,4 +74,4 @@ class CheckpointManager {
 // ckpt-<step>.h5 -> step; nullopt for any other name.
 std::optional<std::int64_t> checkpoint_step_from_name(const std::string& file_name);
 
-}  // namespace s2s::train
+}  // namespace s2s::checkpoint

@@ -1,6 +1,6 @@
 // Owns: naming, `latest`, rotation and --resume resolution for the checkpoints of a train_dir
 // (rules in checkpoint_manager.h).
-#include "s2s/train/checkpoint_manager.h"
+#include "s2s/checkpoint/checkpoint_manager.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 #include "s2s/core/error.h"
 #include "s2s/io/atomic_file.h"
 
-namespace s2s::train {
+namespace s2s::checkpoint {
 namespace fs = std::filesystem;
 namespace {
 
@@ -181,4 +181,4 @@ ResumeChoice CheckpointManager::resolve_resume(const std::string& spec) {
   return {spec, {}};
 }
 
-}  // namespace s2s::train
+}  // namespace s2s::checkpoint

@@ -1,6 +1,6 @@
 #pragma once
 // Owns: TrainConfig, the typed configuration of `s2s train`, and everything derived from its one
-// option table (src/train/config_table.cpp): defaults, YAML loading, `--set key.sub=value`
+// option table (src/config/config_table.cpp): defaults, YAML loading, `--set key.sub=value`
 // overrides, validation, dumping back to YAML (stored in checkpoints) and the docs/config.md table.
 // Does not own: the command line itself (cli/), nor checks that need the dataset (vocabulary and
 // bucket agreement), which the trainer does once the dataset is open.
@@ -13,10 +13,15 @@
 #include <vector>
 
 #include "s2s/core/dtype.h"
+#include "s2s/model/model_config.h"
 
-namespace s2s::train {
+namespace s2s::config {
 
-enum class CellType { Gru, Lstm };
+// The model's own options live with the model (model/model_config.h); the table fills them.
+using model::Bucket;
+using model::CellType;
+using model::ModelConfig;
+
 enum class SamplerMode { Epochs, Fidelity };
 enum class OptimizerKind { Sgd, Momentum, Adam };
 enum class DecayPolicy { Plateau, None };
@@ -25,35 +30,9 @@ enum class NanPolicy { Stop, Skip };
 enum class ReducerKind { Mpi, Nccl, None, Auto };
 enum class Precision { Float32, TF32, BF16 };  // of float32 matrix products (kernels/gemm.h)
 
-// (encoder length I, decoder length O), as translate's `buckets`.
-using Bucket = std::pair<std::int64_t, std::int64_t>;
-
-struct ModelConfig {
-  CellType cell;
-  std::int64_t num_layers;
-  std::int64_t size;
-  std::int64_t embedding_size;      // 0: same as size
-  std::int64_t num_heads;
-  bool attention;                   // embedding_attention_seq2seq, else embedding_rnn_seq2seq
-  std::int64_t num_samples;         // 0: full softmax
-  std::int64_t source_vocab_size;   // 0: from the dataset
-  std::int64_t target_vocab_size;   // 0: from the dataset
-  double input_keep_prob;
-  double output_keep_prob;
-  bool mask_padding;
-  DType dtype;
-  Device device;
-
-  std::int64_t effective_embedding_size() const { return embedding_size > 0 ? embedding_size : size; }
-  // Sampled softmax only when 0 < num_samples < target vocabulary (translate's rule).
-  bool use_sampled_softmax(std::int64_t target_vocab) const {
-    return num_samples > 0 && num_samples < target_vocab;
-  }
-};
-
 struct DataConfig {
   std::string dataset;
-  std::vector<Bucket> buckets;
+  std::vector<model::Bucket> buckets;
   SamplerMode sampler;
   std::uint64_t seed;
   std::int64_t max_train_data_size;  // 0: no limit
@@ -99,7 +78,7 @@ struct DistConfig {
 };
 
 struct TrainConfig {
-  ModelConfig model;
+  model::ModelConfig model;
   DataConfig data;
   OptimConfig optim;
   TrainLoopConfig train;
@@ -138,7 +117,7 @@ void config_validate(const TrainConfig& cfg);
 // records win over the default, must equal an explicitly set data.buckets, and the config's are
 // used when the dataset records none. Vocabularies: 0 takes the dataset's size, anything else
 // must equal it. Errors name the option, both values and the dataset.
-std::vector<Bucket> config_resolve_buckets(const TrainConfig& cfg, const std::vector<Bucket>& recorded,
+std::vector<model::Bucket> config_resolve_buckets(const TrainConfig& cfg, const std::vector<model::Bucket>& recorded,
                                            const std::string& dataset);
 std::int64_t config_resolve_vocab(std::int64_t configured, std::int64_t recorded, const char* key,
                                   const std::string& dataset);
@@ -150,7 +129,7 @@ std::string config_markdown_table();
 bool config_equal(const TrainConfig& a, const TrainConfig& b);  // every option (not explicit_keys)
 
 // Names of the choice values ("gru"), for logs.
-std::string_view to_string(CellType v);
+std::string_view to_string(model::CellType v);
 std::string_view to_string(SamplerMode v);
 std::string_view to_string(OptimizerKind v);
 std::string_view to_string(DecayPolicy v);
@@ -159,4 +138,4 @@ std::string_view to_string(NanPolicy v);
 std::string_view to_string(ReducerKind v);
 std::string_view to_string(Precision v);
 
-}  // namespace s2s::train
+}  // namespace s2s::config

@@ -13,11 +13,11 @@
 #include <regex>
 
 #include "s2s/core/error.h"
-#include "s2s/train/checkpoint.h"
-#include "s2s/train/checkpoint_manager.h"
+#include "s2s/checkpoint/checkpoint.h"
+#include "s2s/checkpoint/checkpoint_manager.h"
 
 using namespace s2s;
-using namespace s2s::train;
+using namespace s2s::checkpoint;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 

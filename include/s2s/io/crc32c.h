@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace s2s::train {
+namespace s2s::io {
 
 // CRC32C of n bytes, continuing from `crc` (the value returned for the preceding bytes; 0 to
 // start). crc32c("123456789") == 0xE3069283.
@@ -25,4 +25,4 @@ constexpr std::uint32_t crc32c_unmask(std::uint32_t masked) {
   return (rot >> 17) | (rot << 15);
 }
 
-}  // namespace s2s::train
+}  // namespace s2s::io

@@ -13,13 +13,13 @@
 #include <vector>
 
 #include "s2s/data/dataset_file.h"
-#include "s2s/train/seq2seq_model.h"
+#include "s2s/model/seq2seq_model.h"
 
 namespace s2s::dist {
 class World;
 }
 
-namespace s2s::train {
+namespace s2s::eval {
 
 struct BucketEval {
   int bucket = 0;
@@ -29,12 +29,12 @@ struct BucketEval {
   double perplexity = 0;      // exp(loss), inf when loss >= 300 (translate's rule)
 };
 
-std::vector<BucketEval> evaluate_full(Seq2SeqModel& model, const std::shared_ptr<const data::Dataset>& dataset,
+std::vector<BucketEval> evaluate_full(model::Seq2SeqModel& model, const std::shared_ptr<const data::Dataset>& dataset,
                                       const std::string& split, std::int64_t batch_size, dist::World& world);
-std::vector<BucketEval> evaluate_translate(Seq2SeqModel& model, const std::shared_ptr<const data::Dataset>& dataset,
+std::vector<BucketEval> evaluate_translate(model::Seq2SeqModel& model, const std::shared_ptr<const data::Dataset>& dataset,
                                            const std::string& split, std::int64_t batch_size, std::uint64_t seed,
                                            dist::World& world);
 // Σ over the buckets, token-weighted: the whole split's perplexity.
 BucketEval overall(const std::vector<BucketEval>& buckets);
 
-}  // namespace s2s::train
+}  // namespace s2s::eval

@@ -1,8 +1,9 @@
 // Owns: dev-set evaluation (see evaluate.h).
-#include "s2s/train/evaluate.h"
+#include "s2s/eval/evaluate.h"
 
 #include <cmath>
 
+#include "s2s/autograd/bf16_copies.h"
 #include "s2s/autograd/var.h"
 #include "s2s/core/mpi_check.h"
 #include "s2s/data/eval_batches.h"
@@ -10,7 +11,7 @@
 #include "s2s/dist/world.h"
 #include "s2s/kernels/tensor_ops.h"
 
-namespace s2s::train {
+namespace s2s::eval {
 namespace {
 
 double perplexity_of(double loss) { return loss < 300 ? std::exp(loss) : INFINITY; }
@@ -44,21 +45,21 @@ double sum_in_order(const std::vector<Tensor>& xs) {
 // Restores the model's sampler stream when evaluation is over.
 class KeepSamplerState {
  public:
-  explicit KeepSamplerState(Seq2SeqModel& m) : model_(m), saved_(m.sampler_rng().state()) {}
+  explicit KeepSamplerState(model::Seq2SeqModel& m) : model_(m), saved_(m.sampler_rng().state()) {}
   ~KeepSamplerState() { model_.sampler_rng().set_state(saved_); }
 
  private:
-  Seq2SeqModel& model_;
+  model::Seq2SeqModel& model_;
   PhiloxStream::State saved_;
 };
 
 }  // namespace
 
-std::vector<BucketEval> evaluate_full(Seq2SeqModel& model, const std::shared_ptr<const data::Dataset>& dataset,
+std::vector<BucketEval> evaluate_full(model::Seq2SeqModel& model, const std::shared_ptr<const data::Dataset>& dataset,
                                       const std::string& split, std::int64_t batch_size, dist::World& world) {
   ag::TapeScope no_tape(nullptr);
   KeepSamplerState keep(model);
-  const auto bf16_copies = model.bf16_parameter_copies();  // nothing writes them while evaluating
+  const auto bf16_copies = ag::bf16_operand_copies(model.params());  // nothing writes them while evaluating
   std::vector<BucketEval> out;
   if (!dataset->has_split(split)) return out;
   const int buckets = static_cast<int>(dataset->buckets().size());
@@ -69,7 +70,7 @@ std::vector<BucketEval> evaluate_full(Seq2SeqModel& model, const std::shared_ptr
     std::vector<Tensor> losses;  // one element per batch, on the model's device
     data::Batch batch;
     while (batches.next(batch)) {
-      ForwardResult r = model.forward(Seq2SeqBatch::from(batch), ForwardMode::EvalFull);
+      model::ForwardResult r = model.forward(model::Seq2SeqBatch::from(batch), model::ForwardMode::EvalFull);
       losses.push_back(r.loss.value());
       tokens += kern::sum(batch.weights);
     }
@@ -89,12 +90,12 @@ std::vector<BucketEval> evaluate_full(Seq2SeqModel& model, const std::shared_ptr
   return out;
 }
 
-std::vector<BucketEval> evaluate_translate(Seq2SeqModel& model, const std::shared_ptr<const data::Dataset>& dataset,
+std::vector<BucketEval> evaluate_translate(model::Seq2SeqModel& model, const std::shared_ptr<const data::Dataset>& dataset,
                                            const std::string& split, std::int64_t batch_size, std::uint64_t seed,
                                            dist::World& world) {
   ag::TapeScope no_tape(nullptr);
   KeepSamplerState keep(model);
-  const auto bf16_copies = model.bf16_parameter_copies();  // nothing writes them while evaluating
+  const auto bf16_copies = ag::bf16_operand_copies(model.params());  // nothing writes them while evaluating
   std::vector<BucketEval> out;
   if (!dataset->has_split(split)) return out;
   // Rank 0's draw only (translate evaluates one batch on one process); others get the result.
@@ -111,7 +112,7 @@ std::vector<BucketEval> evaluate_translate(Seq2SeqModel& model, const std::share
       continue;
     }
     double loss = 0;
-    if (world.is_root()) loss = model.forward(Seq2SeqBatch::from(sampler.next_in_bucket(b)), ForwardMode::EvalSampled).loss.value().item();
+    if (world.is_root()) loss = model.forward(model::Seq2SeqBatch::from(sampler.next_in_bucket(b)), model::ForwardMode::EvalSampled).loss.value().item();
     losses.push_back(loss);
   }
   allreduce_sum(world, losses);  // only rank 0 contributed
@@ -141,4 +142,4 @@ BucketEval overall(const std::vector<BucketEval>& buckets) {
   return all;
 }
 
-}  // namespace s2s::train
+}  // namespace s2s::eval

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "s2s/train/config.h"
+#include "s2s/config/config.h"
 
-namespace s2s::train::detail {
+namespace s2s::config::detail {
 
 struct OptionSpec {
   OptionInfo info;
@@ -29,4 +29,4 @@ std::string buckets_text(const std::vector<Bucket>& buckets);
 // Shortest text that reads back as the same double ("0.99", "1e-08", ".inf").
 std::string format_double(double v);
 
-}  // namespace s2s::train::detail
+}  // namespace s2s::config::detail

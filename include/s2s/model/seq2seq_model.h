@@ -4,23 +4,22 @@
 // embedding_rnn_seq2seq), the output projection proj_w [V, size] / proj_b [V] with sampled
 // softmax when 0 < num_samples < V (else a full softmax through OutputProjectionWrapper), and the
 // per-bucket loss of model_with_buckets. All buckets share every variable.
-// Does not own: batching (data/), the update (optimizer), the loop (trainer).
+// Does not own: batching (data/), the update (optimizer), the loop (trainer), nor any runner state
+// (CUDA-graph replay bookkeeping and bf16 operand copies belong to train/step_runner.h; eval and
+// decode open their own ag::bf16_operand_copies).
 // Variables are created on the first forward (eager tape); create_variables() runs a one-example
 // forward of the smallest bucket off the tape so that every parameter exists, in a fixed order,
 // before a checkpoint is loaded or rank 0's values are broadcast.
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <optional>
 #include <vector>
 
 #include "s2s/autograd/param_store.h"
 #include "s2s/core/philox.h"
 #include "s2s/data/batch.h"
-#include "s2s/kernels/bf16_cache.h"
-#include "s2s/train/config.h"
+#include "s2s/model/model_config.h"
 
-namespace s2s::train {
+namespace s2s::model {
 
 // One bucket's batch in translate's get_batch layout, time-major.
 struct Seq2SeqBatch {
@@ -76,19 +75,12 @@ class Seq2SeqModel {
   // counter. Host tensors.
   StepFeed make_feed(const Seq2SeqBatch& batch, ForwardMode mode);
   // Device part: the forward of a feed already on the model's device. Advances the dropout
-  // counter as its cells run; see replayed_forward().
+  // counter as its cells run (a runner that replays the kernels without this host code advances
+  // it itself: set_dropout_counter).
   ForwardResult forward_feed(const StepFeed& feed, ForwardMode mode);
-  // A replayed CUDA graph ran forward_feed's kernels without its host code: advance the dropout
-  // counter as that forward did (recorded per bucket when it ran).
-  void replayed_forward(std::size_t bucket, ForwardMode mode);
   void create_variables();
 
   ag::ParamStore& params() { return *store_; }
-  // Under the BF16 matmul precision, a cache of the float32 parameters' bf16 copies for a forward
-  // (and backward) during which nothing writes them (kernels/bf16_cache.h): each parameter is
-  // rounded once instead of at every GEMM. Empty under other precisions. Keep it on the stack
-  // around the forward; the values are bit for bit those without it.
-  std::optional<kern::Bf16OperandCache> bf16_parameter_copies();
   const std::vector<Bucket>& buckets() const { return buckets_; }
   bool sampled_softmax() const { return sampled_; }
   std::int64_t source_vocab() const { return source_vocab_; }
@@ -110,8 +102,6 @@ class Seq2SeqModel {
   std::unique_ptr<ag::ParamStore> store_;
   PhiloxStream sampler_rng_;
   std::shared_ptr<Impl> impl_;
-  // Dropout calls made by one forward_feed of (bucket, mode): what a graph replay must add.
-  std::map<std::pair<std::size_t, int>, std::uint64_t> dropout_calls_;
 };
 
-}  // namespace s2s::train
+}  // namespace s2s::model
