@@ -118,17 +118,25 @@ TEST(SacrebleuAgreement, CommittedExpectedValues) {
 
 // ---- live sacrebleu (S2S_SACREBLEU=/path/to/python with sacrebleu) ---------------------------
 
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
+// Appends `s` to `cmd` as one single-quoted shell word.
+void append_quoted(std::string& cmd, const std::string& s) {
+  cmd += " '";
+  for (char c : s) {
+    if (c == '\'') cmd.append("'\\''");
+    else cmd.push_back(c);
+  }
+  cmd.push_back('\'');
 }
 
 // Runs tests/reference/sacrebleu_expected.py --hyp ... --ref ... and parses its JSON.
 json run_sacrebleu(const std::string& python, const std::string& hyp, const std::vector<std::string>& refs) {
-  std::string cmd = shell_quote(python) + " " + shell_quote(source_dir() + "/tests/reference/sacrebleu_expected.py") +
-                    " --hyp " + shell_quote(hyp) + " --ref";
-  for (const auto& r : refs) cmd += " " + shell_quote(r);
+  std::string cmd;
+  append_quoted(cmd, python);
+  append_quoted(cmd, source_dir() + "/tests/reference/sacrebleu_expected.py");
+  cmd += " --hyp";
+  append_quoted(cmd, hyp);
+  cmd += " --ref";
+  for (const auto& r : refs) append_quoted(cmd, r);
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) throw std::runtime_error("cannot run " + cmd);
   std::string out;
