@@ -27,5 +27,6 @@ CommandRunner setup_decode(CLI::App& app);
 CommandRunner setup_eval(CLI::App& app);
 CommandRunner setup_inspect(CLI::App& app);
 CommandRunner setup_demo(CLI::App& app);
+CommandRunner setup_score(CLI::App& app);
 
 }  // namespace s2s::cli

@@ -29,6 +29,7 @@ S2S_PENDING_COMMAND(decode)
 S2S_PENDING_COMMAND(eval)
 S2S_PENDING_COMMAND(inspect)
 S2S_PENDING_COMMAND(demo)
+S2S_PENDING_COMMAND(score)
 
 int main(int argc, char** argv) {
   using namespace s2s::cli;
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
       {"train", "Train a seq2seq model (translate's loop; MPI data-parallel)", setup_train},
       {"eval", "Full-softmax dev perplexity of a checkpoint", setup_eval},
       {"decode", "Greedy decoding with a checkpoint (stdin -> stdout)", setup_decode},
+      {"score", "Corpus BLEU and chrF of a hypothesis file (sacrebleu's defaults)", setup_score},
       {"inspect", "Show what a dataset or checkpoint file holds", setup_inspect},
       {"conformance", "Check the seed functions against conformance fixtures", setup_conformance},
       {"demo", "Fit a tiny model with the autograd tape and print the loss", setup_demo},
