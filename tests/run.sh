@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds s2s (Release; the CUDA backend is compiled when nvcc exists) and
-# runs every test with ctest. Usage: tests/run.sh [extra ctest args], e.g. tests/run.sh -L nn
-# Environment: BUILD_DIR (default build), JOBS (default: number of cores), S2S_CMAKE_ARGS.
+# runs every test with ctest; then, on a full run, builds the CPU code again with AddressSanitizer
+# + UndefinedBehaviorSanitizer and runs the CPU suite under them (tests/sanitizers/run.sh).
+# Usage: tests/run.sh [extra ctest args], e.g. tests/run.sh -L nn (extra args: main build only).
+# Environment: BUILD_DIR (default build), JOBS (default: number of cores), S2S_CMAKE_ARGS,
+# S2S_SANITIZERS (1: run the sanitizer suite, 0: skip it; default 1 without extra args, else 0).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -13,8 +16,14 @@ if command -v nvcc >/dev/null 2>&1 || [[ -x /usr/local/cuda/bin/nvcc ]]; then
   export PATH=/usr/local/cuda/bin:$PATH
   cuda_flag=(-DS2S_WITH_CUDA=ON)   # a broken toolkit must fail loudly, not turn CUDA off
 fi
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
+fi
+sanitizers=${S2S_SANITIZERS:-$(( $# == 0 ? 1 : 0 ))}
 t0=$(date +%s)
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DS2S_BUILD_TESTS=ON "${cuda_flag[@]}" ${S2S_CMAKE_ARGS:-}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DS2S_BUILD_TESTS=ON "${cuda_flag[@]}" "${launcher[@]}" \
+      ${S2S_CMAKE_ARGS:-}
 cmake --build "$build" -j "$jobs"
 t1=$(date +%s)
 echo "[tests/run.sh] build took $((t1 - t0)) s"
@@ -22,3 +31,6 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 export OPENBLAS_NUM_THREADS=1
 ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 600 "$@"
 echo "[tests/run.sh] tests took $(( $(date +%s) - t1 )) s"
+if [[ $sanitizers == 1 ]]; then
+  bash tests/sanitizers/run.sh
+fi

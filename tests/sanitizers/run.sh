@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The sanitizer suite: the CPU code built with AddressSanitizer + UndefinedBehaviorSanitizer
+# (S2S_SANITIZE=ON: no CUDA, no bench; UB aborts) and every CPU test run under it, Open MPI's
+# process-lifetime allocations suppressed by library (lsan.supp; ../shared/docs/toolchain.md §8).
+# Called by tests/run.sh on a full run; alone: tests/sanitizers/run.sh [extra ctest args].
+# Environment: ASAN_BUILD_DIR (default build-asan), JOBS (default: number of cores).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+build=${ASAN_BUILD_DIR:-build-asan}
+jobs=${JOBS:-$(nproc)}
+launcher=()
+command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+t0=$(date +%s)
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DS2S_BUILD_TESTS=ON -DS2S_BUILD_BENCH=OFF \
+      -DS2S_WITH_CUDA=OFF -DS2S_SANITIZE=ON "${launcher[@]}"
+cmake --build "$build" -j "$jobs"
+t1=$(date +%s)
+echo "[sanitizers] build took $((t1 - t0)) s"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OPENBLAS_NUM_THREADS=1
+# Inherited by every test and every process a test starts (s2s subprocesses, mpirun ranks).
+export LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0"
+export ASAN_OPTIONS="fast_unwind_on_malloc=0:malloc_context_size=40:detect_stack_use_after_return=0"
+export UBSAN_OPTIONS="print_stacktrace=1"
+# GPU tests have nothing to run in a CPU build; Slurm needs a cluster.
+ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900 -LE "gpu|slurm" "$@"
+echo "[sanitizers] tests took $(( $(date +%s) - t1 )) s"
