@@ -12,6 +12,7 @@
 #include "s2s/core/error.h"
 #include "s2s/data/prepare.h"
 #include "s2s/data/synthetic.h"
+#include "s2s/dist/log.h"
 
 namespace s2s::cli {
 
@@ -39,11 +40,12 @@ std::string with_commas(std::int64_t v) {
   return v < 0 ? "-" + out : out;
 }
 
-// Progress: on a terminal a bar redrawn at most 10 times a second; otherwise one line every
-// 10 seconds and one when each phase ends (log files stay short).
+// Progress: on a terminal a bar redrawn at most 10 times a second; otherwise (a file, or a task of
+// mpirun/srun, whose pseudo-terminal ends in a log file) one line every 10 seconds and one when
+// each phase ends (log files stay short).
 class ProgressPrinter {
  public:
-  explicit ProgressPrinter(bool quiet) : quiet_(quiet), tty_(::isatty(fileno(stderr)) != 0) {}
+  explicit ProgressPrinter(bool quiet) : quiet_(quiet), tty_(::isatty(fileno(stderr)) != 0 && !dist::started_by_launcher()) {}
   void operator()(const data::PrepareProgress& p) {
     if (quiet_) return;
     const auto now = Clock::now();

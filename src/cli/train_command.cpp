@@ -1,4 +1,5 @@
-// Owns: `s2s train --config FILE [--set key=value ...] [--resume auto|none|PATH]`.
+// Owns: `s2s train --config FILE [--set key=value ...] [--resume auto|none|PATH]
+// [--progress auto|bar|plain|none]`.
 // Exit codes: 0 done; 1 error (an s2s::Error; in a multi-rank job every rank is aborted so none
 // hangs); 130/143 checkpointed and stopped on SIGINT/SIGTERM (signals.h); 75/76 a rank or NCCL
 // failed (dist/exit_codes.h).
@@ -19,6 +20,7 @@ struct TrainOptions {
   std::string resume;
   bool print_config = false;
   bool no_cuda_graphs = false;
+  std::string progress = "auto";
 };
 
 int run_train(const TrainOptions& o) {
@@ -33,7 +35,9 @@ int run_train(const TrainOptions& o) {
   }
   dist::World world(dist::world_options_from_environment());
   try {
-    train::TrainResult r = train::run_training(cfg, world);
+    train::RunOptions run;
+    run.progress = train::parse_progress_mode(o.progress);
+    train::TrainResult r = train::run_training(cfg, world, run);
     dist::log_root("done: step {}, loss {:.4f}, checkpoint {}", r.global_step, r.last_loss,
                    r.last_checkpoint.empty() ? "(none)" : r.last_checkpoint);
     return r.exit_code;
@@ -51,6 +55,11 @@ CommandRunner setup_train(CLI::App& app) {
   app.add_option("--resume", o->resume, "auto (latest valid checkpoint in train_dir), none, or a checkpoint path");
   app.add_flag("--print-config", o->print_config, "print the effective config and exit");
   app.add_flag("--no-cuda-graphs", o->no_cuda_graphs, "run every step eagerly (same as --set train.cuda_graphs=false)");
+  app.add_option("--progress", o->progress,
+                 "auto (a live bar on a terminal, plain lines in files and under mpirun/srun), bar, "
+                 "plain (a timestamped line every train.log_every steps) or none (no step lines)")
+      ->check(CLI::IsMember({"auto", "bar", "plain", "none"}))
+      ->capture_default_str();
   return [o] { return run_train(*o); };
 }
 

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdlib>
 
+#include "s2s/core/timestamp.h"
+
 namespace s2s::dist {
 namespace {
 std::atomic<int> g_rank{-1};
@@ -31,8 +33,25 @@ std::string rank_tag() {
   return fmt::format("[rank {}/{}]", rank, size);
 }
 
+bool started_by_launcher(const EnvLookup& getenv) {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK", "SLURM_JOB_ID"})
+    if (getenv(name) != nullptr) return true;
+  return false;
+}
+
+namespace {
+// Read while the process loads, before MPI_Init: Open MPI's singleton init (the binary started
+// without mpirun) sets PMIX_RANK in this process's environment, which would read as a launcher.
+const bool kStartedByLauncher =
+    started_by_launcher([](const char* name) -> const char* { return std::getenv(name); });
+}  // namespace
+
+bool started_by_launcher() { return kStartedByLauncher; }
+
 void log_all(std::string_view line) {
-  std::string text = rank_tag();
+  std::string text = utc_timestamp_now();
+  text += ' ';
+  text += rank_tag();
   text += ' ';
   text += line;
   if (text.empty() || text.back() != '\n') text += '\n';

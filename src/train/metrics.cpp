@@ -1,5 +1,5 @@
 // Owns: step-metric arithmetic (perplexity, throughput, ETA), the human log line, and the
-// TTY-aware progress printer.
+// progress printer with its modes (see metrics.h).
 #include "s2s/train/metrics.h"
 
 #include <sys/ioctl.h>
@@ -11,6 +11,10 @@
 #include <limits>
 
 #include <fmt/format.h>
+
+#include "s2s/core/error.h"
+#include "s2s/core/timestamp.h"
+#include "s2s/dist/log.h"
 
 namespace s2s::train {
 namespace {
@@ -79,10 +83,37 @@ std::string format_translate_line(std::int64_t step, double learning_rate, doubl
                      learning_rate, step_time_s, std::isinf(ppl) ? std::string("inf") : fmt::format("{:.2f}", ppl));
 }
 
-ProgressPrinter::ProgressPrinter(std::FILE* out, std::int64_t log_every, std::optional<bool> tty,
-                                 double min_redraw_s)
-    : out_(out), log_every_(log_every), tty_(tty ? *tty : ::isatty(fileno(out)) == 1),
-      min_redraw_s_(min_redraw_s) {}
+ProgressMode parse_progress_mode(std::string_view text) {
+  for (ProgressMode m : {ProgressMode::Auto, ProgressMode::Bar, ProgressMode::Plain, ProgressMode::None})
+    if (text == to_string(m)) return m;
+  S2S_FAIL("--progress: expected auto, bar, plain or none, got '", text, "'");
+}
+
+std::string_view to_string(ProgressMode mode) {
+  switch (mode) {
+    case ProgressMode::Auto: return "auto";
+    case ProgressMode::Bar: return "bar";
+    case ProgressMode::Plain: return "plain";
+    case ProgressMode::None: return "none";
+  }
+  return "?";
+}
+
+ProgressMode resolve_progress_mode(ProgressMode requested, bool out_is_tty, bool under_launcher) {
+  if (requested != ProgressMode::Auto) return requested;
+  return out_is_tty && !under_launcher ? ProgressMode::Bar : ProgressMode::Plain;
+}
+
+ProgressPrinter::ProgressPrinter(std::FILE* out, std::int64_t log_every, ProgressMode mode, double min_redraw_s,
+                                 Stamp stamp)
+    : out_(out), log_every_(log_every),
+      mode_(resolve_progress_mode(mode, ::isatty(fileno(out)) == 1, dist::started_by_launcher())),
+      stamp_(stamp ? std::move(stamp) : Stamp(utc_timestamp_now)), min_redraw_s_(min_redraw_s) {}
+
+void ProgressPrinter::print_line(const std::string& text) {
+  std::fprintf(out_, "%s %s\n", stamp_().c_str(), text.c_str());
+  std::fflush(out_);
+}
 
 ProgressPrinter::~ProgressPrinter() { finish(); }
 
@@ -106,11 +137,9 @@ void ProgressPrinter::draw(const std::string& line) {
 }
 
 void ProgressPrinter::step(const StepMetrics& m) {
-  if (!tty_) {
-    if (log_every_ > 0 && m.step % log_every_ == 0) {
-      std::fprintf(out_, "%s\n", format_log_line(m).c_str());
-      std::fflush(out_);
-    }
+  if (mode_ == ProgressMode::None) return;
+  if (mode_ == ProgressMode::Plain) {
+    if (log_every_ > 0 && m.step % log_every_ == 0) print_line(format_log_line(m));
     return;
   }
   const double t = now_s();
@@ -120,18 +149,18 @@ void ProgressPrinter::step(const StepMetrics& m) {
 }
 
 void ProgressPrinter::message(const std::string& line) {
-  if (tty_ && !live_.empty()) {
+  if (!live_.empty()) {  // Bar with a live line: clear it, print above it, redraw it below
     const std::string live = live_;
-    std::fprintf(out_, "\r\x1b[K%s\n", line.c_str());
+    std::fprintf(out_, "\r\x1b[K");
+    print_line(line);
     draw(live);
     return;
   }
-  std::fprintf(out_, "%s\n", line.c_str());
-  std::fflush(out_);
+  print_line(line);
 }
 
 void ProgressPrinter::finish() {
-  if (tty_ && !live_.empty()) {
+  if (!live_.empty()) {
     std::fprintf(out_, "\n");
     std::fflush(out_);
     live_.clear();

@@ -210,7 +210,7 @@ std::string save(Session& s) {
 
 }  // namespace
 
-TrainResult run_training(const config::TrainConfig& cfg, dist::World& world) {
+TrainResult run_training(const config::TrainConfig& cfg, dist::World& world, const RunOptions& options) {
   // dist.timeout_s is the deadline of every collective of the run. An explicit key wins; left at
   // its default it yields to S2S_DIST_TIMEOUT_S when that is set (the World read it already).
   if (cfg.is_explicit("dist.timeout_s") || std::getenv("S2S_DIST_TIMEOUT_S") == nullptr)
@@ -226,7 +226,7 @@ TrainResult run_training(const config::TrainConfig& cfg, dist::World& world) {
   start_data(s, cursor);
   SignalHandlers signal_handlers;
   NanGuard nan_guard(cfg.train.nan_policy, s.loop.skipped_steps);
-  TrainingLog log(cfg, world.is_root(), s.loop.global_step);
+  TrainingLog log(cfg, world.is_root(), s.loop.global_step, world.size(), options.progress);
   TrainResult result;
   const auto& cfg_t = cfg.train;
   const int world_size = world.size();

@@ -10,11 +10,13 @@
 
 namespace s2s::train {
 
-TrainingLog::TrainingLog(const config::TrainConfig& config, bool enabled, std::int64_t start_step)
-    : enabled_(enabled), config_(config), start_step_(start_step), start_(std::chrono::steady_clock::now()) {
+TrainingLog::TrainingLog(const config::TrainConfig& config, bool enabled, std::int64_t start_step, int world_size,
+                         ProgressMode progress)
+    : enabled_(enabled), config_(config), start_step_(start_step), world_size_(world_size),
+      start_(std::chrono::steady_clock::now()) {
   if (!enabled_) return;
   std::filesystem::create_directories(config.train.train_dir);
-  progress_ = std::make_unique<ProgressPrinter>(stdout, config.train.log_every);
+  progress_ = std::make_unique<ProgressPrinter>(stdout, config.train.log_every, progress);
   jsonl_ = std::make_unique<JsonlWriter>(config.train.train_dir + "/metrics.jsonl");
   events_ = std::make_unique<EventFileWriter>(config.train.train_dir);
 }
@@ -37,13 +39,13 @@ void TrainingLog::step(const StepReport& r) {
   progress_->step(m);
   if (r.skipped) progress_->message(fmt::format("step {}: non-finite loss or gradient, update skipped", r.step));
   jsonl_->write_step(m);
-  events_->add_scalars({{"train/loss", r.loss},
-                        {"train/perplexity", perplexity(r.loss)},
-                        {"train/learning_rate", r.learning_rate},
-                        {"train/grad_norm", r.grad_norm},
-                        {"train/tokens_per_s", tokens_per_second(m)},
-                        {"train/comm_hidden_fraction", r.reduce.hidden_fraction()}},
-                       r.step);
+  std::vector<std::pair<std::string, double>> scalars{{"train/loss", r.loss},
+                                                      {"train/perplexity", perplexity(r.loss)},
+                                                      {"train/learning_rate", r.learning_rate},
+                                                      {"train/grad_norm", r.grad_norm},
+                                                      {"train/tokens_per_s", tokens_per_second(m)}};
+  if (world_size_ > 1) scalars.emplace_back("train/comm_hidden_fraction", r.reduce.hidden_fraction());
+  events_->add_scalars(scalars, r.step);
 }
 
 void TrainingLog::checkpoint_line(const LoopState& window, double learning_rate, double step_time_s) {

@@ -15,6 +15,10 @@
 #   kill NP                  SIGKILL rank 1 mid-training: the job ends non-zero, naming rank 1.
 #   hang NP                  SIGSTOP rank 1 mid-training: with --set dist.timeout_s=3 the job
 #                            ends with exit 75 well within 20 s, naming the missing rank 1.
+#   logs NP                  --progress auto with stdout and stderr in files: mpirun gives every
+#                            rank a pseudo-terminal, yet the logs hold no '\r' and no ESC, every
+#                            s2s line starts with an ISO 8601 UTC timestamp, step lines come every
+#                            log_every, and TensorBoard gets train/comm_hidden_fraction (NP > 1).
 # Environment (set by tests.cmake): S2S (the binary), S2S_COMPARE (s2s_mpi_train_compare),
 # MPIEXEC, plus the OMPI_* / OPENBLAS_NUM_THREADS test environment.
 set -uo pipefail
@@ -209,6 +213,34 @@ case_term() {
   train "$np" "$work/long" 4 $((step + 2)) --set train.resume=auto
   grep -q "resuming from $work/long/ckpt-$step.h5 (step $step," "$work/long.log" || fail "did not resume from $step"
   echo "PASS term np=$np: all ranks stopped after step $step, exit 143, resumed"
+}
+
+case_logs() {
+  local np=$1 dir=$work/logs ts='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z '
+  echo "+ mpirun -np $np s2s train --progress auto >logs.out 2>logs.err"
+  # The premise: Open MPI hands each rank a terminal even though mpirun's stdout is a file.
+  "$MPIEXEC" -np 1 test -t 1 </dev/null >"$work/tty.out" 2>&1 && echo "  (ranks see a pseudo-terminal)"
+  "$MPIEXEC" -np "$np" "$S2S" train "${common[@]}" --set "train.train_dir=$dir" --set train.batch_size=2 \
+    --set train.max_steps=6 --set train.log_every=2 --progress auto >"$dir.out" 2>"$dir.err"
+  local rc=$?
+  [[ $rc -eq 0 ]] || { cat "$dir.out" "$dir.err"; fail "mpirun -np $np s2s train exited $rc"; }
+  local f
+  for f in "$dir.out" "$dir.err"; do
+    if grep -q $'\r' "$f"; then cat -A "$f" | head; fail "$(basename "$f") holds a carriage return"; fi
+    if grep -q $'\x1b' "$f"; then cat -A "$f" | head; fail "$(basename "$f") holds an escape sequence"; fi
+  done
+  # stdout is rank 0's progress only; stderr may hold mpirun's own notices, s2s's lines are rank-tagged.
+  if grep -Evq "$ts" "$dir.out"; then grep -Ev "$ts" "$dir.out" | head; fail "stdout line without a timestamp"; fi
+  if grep '\[rank [0-9]' "$dir.err" | grep -Evq "$ts\[rank "; then
+    grep '\[rank [0-9]' "$dir.err" | grep -Ev "$ts" | head; fail "stderr s2s line without a timestamp"
+  fi
+  local steps
+  steps=$(grep -Ec "${ts}step [0-9]+ \|" "$dir.out")
+  [[ $steps -eq 3 ]] || { cat "$dir.out"; fail "expected 3 step lines (log_every 2 of 6 steps), got $steps"; }
+  grep -Eq "${ts}\[rank 0/$np\] done: step 6" "$dir.err" || { cat "$dir.err"; fail "no timestamped done line"; }
+  cat "$dir"/events.out.tfevents.* | grep -aq comm_hidden_fraction || fail "no train/comm_hidden_fraction with $np ranks"
+  head -n 3 "$dir.out"
+  echo "PASS logs np=$np: $(wc -l <"$dir.out") stdout lines, no control bytes, all timestamped"
 }
 
 what=${1:?case}

@@ -23,7 +23,8 @@ if(TARGET s2s AND TARGET s2s_train)
       "resume_same_np2|2|resume_same 2 3"
       "term_one_rank_np2|2|term 2"
       "kill_rank_np2|2|kill 2"
-      "hang_rank_np3|3|hang 3")
+      "hang_rank_np3|3|hang 3"
+      "logs_np2|2|logs 2")
   foreach(_case ${_mtrain_cases})
     string(REPLACE "|" ";" _f "${_case}")
     list(GET _f 0 _name)

@@ -7,7 +7,7 @@
 #            -> the script requeues -> run 2 (restart 1) resumes from that checkpoint and trains on
 # Prints PASS/FAIL per check; exits 1 on any failure, 77 (skip) when Slurm is not installed or
 # not root. Builds nothing.
-#   tests/slurm/run.sh [S2S_BINARY]    (default: $S2S, build/s2s, build-cpu/s2s)
+#   tests/slurm/run.sh [S2S_BINARY]    (default: $S2S, else build/s2s)
 # S2S_SLURM_INSTALL=1 installs the Debian packages first; S2S_KEEP_TEST_DIRS keeps the work dir.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,7 +19,6 @@ if [[ ${S2S_SLURM_INSTALL:-0} != 1 ]]; then
   done
 fi
 s2s=${1:-${S2S:-$root/build/s2s}}
-[[ -x $s2s ]] || s2s=$root/build-cpu/s2s
 [[ -x $s2s ]] || { echo "run.sh: no s2s binary (pass its path)"; exit 2; }
 s2s=$(realpath "$s2s")
 export OPENBLAS_NUM_THREADS=1
@@ -53,7 +52,7 @@ log=$work/srun.log
 srun -l -n 2 "$s2s" train --config "$config" "${tiny[@]}" --set train.max_steps=20 \
   --set train.steps_per_checkpoint=10 --set "train.train_dir=$work/a" >"$log" 2>&1
 rc=$?
-if [[ $rc -eq 0 ]] && grep -q '^0: \[rank 0/2\] done: step 20' "$log" && ! grep -q 'rank 0/1\]' "$log" \
+if [[ $rc -eq 0 ]] && grep -Eq '^0: [0-9T:.-]+Z \[rank 0/2\] done: step 20' "$log" && ! grep -q 'rank 0/1\]' "$log" \
    && [[ -f $work/a/ckpt-20.h5 ]]; then
   pass "srun -n 2 s2s train: 2-rank world, 20 steps, ckpt-20.h5, exit 0"
 else
@@ -85,7 +84,7 @@ wait_for() {  # wait_for SECONDS PATTERN: poll the job's output for an extended 
 job=$(sbatch --parsable -n 2 -D "$work" -o "$out" "$root/launch/slurm.sbatch" "$config" "${tiny[@]}" \
   --set train.max_steps=10000000 --set train.steps_per_checkpoint=100000 --set train.log_every=200 \
   --set "train.train_dir=$work/c")
-if ! wait_for 60 '^step [0-9]*[1-9]00 '; then
+if ! wait_for 60 'Z step [0-9]*[1-9]00 '; then
   cat "$out"; fail "requeue: the first run never logged a step"
 else
   scancel --signal=USR1 --batch "$job"
@@ -97,7 +96,7 @@ else
     resumed=$(grep -Eo 'resuming from [^ ]*ckpt-[0-9]+\.h5 \(step [0-9]+' "$out" | head -n1 | grep -Eo '[0-9]+$')
     after=0  # the last step logged by run 2 (lines after "resuming from")
     for _ in $(seq 150); do
-      after=$(sed -n '/resuming from/,$p' "$out" | grep -Eo '^step [0-9]+' | tail -n1 | grep -Eo '[0-9]+')
+      after=$(sed -n '/resuming from/,$p' "$out" | grep -Eo 'Z step [0-9]+' | tail -n1 | grep -Eo '[0-9]+')
       [[ -n $stop && ${after:-0} -gt $stop ]] && break
       sleep 0.2
     done

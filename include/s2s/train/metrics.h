@@ -1,12 +1,15 @@
 #pragma once
 // Owns: what a training step reports and how it is shown to a person: the metrics of one step,
-// translate's perplexity rule, the log-line formatter, and a progress display that is a live
-// single line on a terminal and plain periodic lines otherwise (logs, Slurm output files).
+// translate's perplexity rule, the log-line formatter, and the progress display of
+// `s2s train --progress auto|bar|plain|none`: a live single line on a person's terminal, plain
+// timestamped periodic lines otherwise (logs, mpirun and Slurm output files).
 // Does not own: machine-readable outputs (jsonl_writer.h, event_writer.h).
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace s2s::train {
 
@@ -37,12 +40,26 @@ std::string format_log_line(const StepMetrics& m);
 std::string format_translate_line(std::int64_t step, double learning_rate, double step_time_s,
                                   double loss);
 
+// Bar: one live line redrawn in place ('\r', ESC[K). Plain: format_log_line every log_every steps.
+// None: no step lines. Every mode prints the permanent lines (checkpoint, evaluation) of message().
+// Auto: Bar on a terminal outside a job launcher, else Plain (resolve_progress_mode).
+enum class ProgressMode { Auto, Bar, Plain, None };
+// "auto", "bar", "plain", "none"; anything else throws naming the accepted values.
+ProgressMode parse_progress_mode(std::string_view text);
+std::string_view to_string(ProgressMode mode);
+// Auto -> Bar only when `out_is_tty` and not `under_launcher` (mpirun gives each rank a
+// pseudo-terminal, so isatty alone would draw the bar into log files); other modes unchanged.
+ProgressMode resolve_progress_mode(ProgressMode requested, bool out_is_tty, bool under_launcher);
+
 class ProgressPrinter {
  public:
-  // tty: nullopt detects with isatty(fileno(out)). Non-TTY output prints format_log_line every
-  // `log_every` steps (0: never; the trainer's checkpoint lines still go through message()).
-  ProgressPrinter(std::FILE* out, std::int64_t log_every, std::optional<bool> tty = std::nullopt,
-                  double min_redraw_s = 0.1);
+  using Stamp = std::function<std::string()>;
+  // mode Auto is resolved with isatty(fileno(out)) and dist::started_by_launcher(). Plain prints
+  // format_log_line every `log_every` steps (0: never). Every permanent line starts with
+  // stamp() and a space (default: core/timestamp.h's UTC time; tests pass a fixed one); the live
+  // bar carries no stamp.
+  ProgressPrinter(std::FILE* out, std::int64_t log_every, ProgressMode mode = ProgressMode::Auto,
+                  double min_redraw_s = 0.1, Stamp stamp = {});
   ~ProgressPrinter();
   ProgressPrinter(const ProgressPrinter&) = delete;
   ProgressPrinter& operator=(const ProgressPrinter&) = delete;
@@ -52,14 +69,16 @@ class ProgressPrinter {
   void message(const std::string& line);
   // Ends the live line (called by the destructor too).
   void finish();
-  bool is_tty() const { return tty_; }
+  ProgressMode mode() const { return mode_; }  // resolved: Bar, Plain or None
 
  private:
   std::string bar_line(const StepMetrics& m) const;
   void draw(const std::string& line);
+  void print_line(const std::string& text);  // stamp, text, newline
   std::FILE* out_;
   std::int64_t log_every_;
-  bool tty_;
+  ProgressMode mode_;
+  Stamp stamp_;
   double min_redraw_s_;
   double last_draw_s_ = -1e300;
   std::string live_;  // what the live line shows now ("" when none)

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "s2s/config/config.h"
+#include "s2s/train/metrics.h"
 
 namespace s2s::dist {
 class World;
@@ -35,6 +36,11 @@ struct TrainResult {
   int exit_code = 0;                 // 143 after SIGTERM, 130 after SIGINT (signals.h), else 0
 };
 
-TrainResult run_training(const config::TrainConfig& config, dist::World& world);
+// How this run reports, not what it computes (so not part of the config a checkpoint stores).
+struct RunOptions {
+  ProgressMode progress = ProgressMode::Auto;  // `s2s train --progress`
+};
+
+TrainResult run_training(const config::TrainConfig& config, dist::World& world, const RunOptions& options = {});
 
 }  // namespace s2s::train

@@ -1,7 +1,10 @@
 #pragma once
-// Owns: where a training run reports to, on rank 0 only: the terminal (live progress line on a
-// TTY, periodic lines otherwise), metrics.jsonl and TensorBoard event files in train_dir, and the
-// checkpoint / evaluation summaries (translate's lines). Other ranks construct it as a no-op.
+// Owns: where a training run reports to, on rank 0 only: stdout (the progress display of
+// metrics.h: a live bar on a person's terminal, timestamped periodic lines otherwise),
+// metrics.jsonl and TensorBoard event files in train_dir, and the checkpoint / evaluation
+// summaries (translate's lines). Other ranks construct it as a no-op. Communication metrics
+// (train/comm_hidden_fraction) are written only when there is communication (world size > 1):
+// a one-rank run has none, and a 0 would read as "nothing hidden".
 #include <chrono>
 #include <memory>
 #include <string>
@@ -32,7 +35,8 @@ struct StepReport {
 
 class TrainingLog {
  public:
-  TrainingLog(const config::TrainConfig& config, bool enabled, std::int64_t start_step);
+  TrainingLog(const config::TrainConfig& config, bool enabled, std::int64_t start_step, int world_size = 1,
+              ProgressMode progress = ProgressMode::Auto);
   ~TrainingLog();
   void step(const StepReport& r);
   void checkpoint_line(const LoopState& window, double learning_rate, double step_time_s);
@@ -45,6 +49,7 @@ class TrainingLog {
   bool enabled_;
   const config::TrainConfig& config_;
   std::int64_t start_step_;
+  int world_size_;
   std::chrono::steady_clock::time_point start_;
   std::unique_ptr<ProgressPrinter> progress_;
   std::unique_ptr<JsonlWriter> jsonl_;

@@ -1,5 +1,6 @@
 // Metrics: translate's perplexity rule, formatting, throughput/ETA arithmetic, the progress printer
-// on a (forced) TTY and on a plain file, and the JSON-lines writer parsed back with nlohmann.
+// in each mode (bar forced, plain and none on a file, timestamps from a fixed stamp), the auto
+// rule, and the JSON-lines writer parsed back with nlohmann.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "s2s/core/error.h"
 #include "s2s/train/jsonl_writer.h"
 #include "s2s/train/metrics.h"
 
@@ -82,24 +84,40 @@ TEST(Metrics, LogLines) {
   EXPECT_THAT(format_translate_line(1, 0.5, 1, 400), HasSubstr("perplexity inf"));
 }
 
-TEST(Metrics, PlainOutputPrintsEveryLogEvery) {
+std::string fixed_stamp() { return "2026-01-02T03:04:05.678Z"; }
+
+TEST(Metrics, PlainOutputPrintsEveryLogEveryWithTimestamps) {
   std::FILE* f = std::tmpfile();
   {
-    ProgressPrinter p(f, 10, /*tty=*/false);
+    ProgressPrinter p(f, 10, ProgressMode::Plain, 0.1, fixed_stamp);
     for (int s = 1; s <= 25; ++s) p.step(sample(s));
     p.message("checkpoint written");
   }
   const std::string out = contents(f);
   std::fclose(f);
   EXPECT_EQ(out.find('\r'), std::string::npos);
-  EXPECT_EQ(out, format_log_line(sample(10)) + "\n" + format_log_line(sample(20)) + "\n" +
+  EXPECT_EQ(out.find('\x1b'), std::string::npos);
+  const std::string ts = fixed_stamp() + " ";
+  EXPECT_EQ(out, ts + format_log_line(sample(10)) + "\n" + ts + format_log_line(sample(20)) + "\n" + ts +
                      "checkpoint written\n");
 }
 
-TEST(Metrics, TtyOutputIsOneLiveLine) {
+TEST(Metrics, NoneModePrintsOnlyMessages) {
   std::FILE* f = std::tmpfile();
   {
-    ProgressPrinter p(f, 10, /*tty=*/true, /*min_redraw_s=*/0);
+    ProgressPrinter p(f, 1, ProgressMode::None, 0, fixed_stamp);
+    for (int s = 1; s <= 5; ++s) p.step(sample(s));
+    p.message("checkpoint written");
+  }
+  const std::string out = contents(f);
+  std::fclose(f);
+  EXPECT_EQ(out, fixed_stamp() + " checkpoint written\n");
+}
+
+TEST(Metrics, BarOutputIsOneLiveLine) {
+  std::FILE* f = std::tmpfile();
+  {
+    ProgressPrinter p(f, 10, ProgressMode::Bar, /*min_redraw_s=*/0, fixed_stamp);
     p.step(sample(1));
     p.step(sample(500));
     p.message("eval: bucket 0 perplexity 12.00");
@@ -109,9 +127,30 @@ TEST(Metrics, TtyOutputIsOneLiveLine) {
   std::fclose(f);
   // Only the permanent message and the final line end with a newline.
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);
-  EXPECT_THAT(out, HasSubstr("\r\x1b[Keval: bucket 0 perplexity 12.00\n"));
+  EXPECT_THAT(out, HasSubstr("\r\x1b[K" + fixed_stamp() + " eval: bucket 0 perplexity 12.00\n"));
   EXPECT_THAT(out, HasSubstr("[##########..........]  50% step 500"));
   EXPECT_EQ(out.back(), '\n');
+}
+
+TEST(Metrics, ProgressModeNamesAndAutoRule) {
+  for (const char* name : {"auto", "bar", "plain", "none"}) EXPECT_EQ(to_string(parse_progress_mode(name)), name);
+  EXPECT_THROW(parse_progress_mode("tty"), s2s::Error);
+  EXPECT_THROW(parse_progress_mode(""), s2s::Error);
+  // Auto draws the bar only on a terminal outside a launcher (mpirun's ranks have a pty).
+  EXPECT_EQ(resolve_progress_mode(ProgressMode::Auto, true, false), ProgressMode::Bar);
+  EXPECT_EQ(resolve_progress_mode(ProgressMode::Auto, true, true), ProgressMode::Plain);
+  EXPECT_EQ(resolve_progress_mode(ProgressMode::Auto, false, false), ProgressMode::Plain);
+  // Explicit modes win over the environment.
+  EXPECT_EQ(resolve_progress_mode(ProgressMode::Bar, false, true), ProgressMode::Bar);
+  EXPECT_EQ(resolve_progress_mode(ProgressMode::None, true, false), ProgressMode::None);
+  EXPECT_EQ(resolve_progress_mode(ProgressMode::Plain, true, false), ProgressMode::Plain);
+}
+
+TEST(Metrics, AutoOnAFileIsPlain) {
+  std::FILE* f = std::tmpfile();
+  ProgressPrinter p(f, 10);
+  EXPECT_EQ(p.mode(), ProgressMode::Plain);
+  std::fclose(f);
 }
 
 TEST(Metrics, JsonLines) {
