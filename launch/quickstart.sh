@@ -3,18 +3,26 @@
 # missing, builds s2s (CPU, Release), generates a toy parallel corpus (reverse the input
 # sequence), trains a GRU attention seq2seq on it (configs/quickstart.yaml), evaluates the
 # full-softmax dev perplexity and decodes a few sentences. About 2 minutes on 2 cores, mostly the build.
-# Environment: BUILD_DIR (default build-cpu), RUN_DIR (default runs/quickstart), JOBS (default: cores).
+# Environment: BUILD_DIR (default build, the one binary path of README.md and launch/), RUN_DIR
+# (default runs/quickstart), JOBS (default: cores).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-build=${BUILD_DIR:-build-cpu}   # CPU-only build (tests/run.sh uses build/, with CUDA when nvcc exists)
+build=${BUILD_DIR:-build}
 run=${RUN_DIR:-runs/quickstart}
 t0=$(date +%s)
 
 echo "== 1/5 install dependencies"
 bash tools/install-deps.sh
-echo "== 2/5 build (CPU, Release)"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DS2S_WITH_CUDA=OFF -DS2S_BUILD_TESTS=OFF -DS2S_BUILD_BENCH=OFF >/dev/null
+# A fresh build folder is configured CPU-only without tests (fast); one that tests/run.sh already
+# configured keeps its settings (CUDA, tests), so the two scripts never flip each other's cache.
+if [[ -f $build/CMakeCache.txt ]]; then
+  echo "== 2/5 build s2s in $build/ (its existing configuration)"
+  cmake -S . -B "$build" >/dev/null
+else
+  echo "== 2/5 build s2s in $build/ (CPU, Release)"
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DS2S_WITH_CUDA=OFF -DS2S_BUILD_TESTS=OFF -DS2S_BUILD_BENCH=OFF >/dev/null
+fi
 cmake --build "$build" -j "${JOBS:-$(nproc)}" --target s2s
 s2s="$build/s2s"
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
