@@ -111,6 +111,9 @@ void build(Session& s) {
   s.schedule = make_lr_schedule(cfg.optim);
   s.checkpoints = std::make_unique<CheckpointManager>(cfg.train.train_dir, cfg.train.keep_checkpoints,
                                                       [](const std::string& w) { dist::log_all("warning: " + w); });
+  if (s.world.is_root())  // only rank 0 writes checkpoints, and it has not written any yet
+    for (const auto& path : s.checkpoints->remove_stale_temporaries())
+      dist::log_root("removed {} (left by a checkpoint write that was killed)", path);
   s.history = std::make_unique<StepHistory>(cfg.train.effective_sync_every(cfg.model.device), cfg.model.dtype,
                                             cfg.model.device);
   StepRunner::Options so;
