@@ -12,12 +12,17 @@
 //
 // Failed writes (a full disk, a quota): HDF5 cannot close a file whose final flush fails; it
 // leaves a half-destroyed file behind that crashes the process at exit (HDF5's atexit handler,
-// or MPI_Finalize with parallel HDF5). So a file being written is *abandoned* instead of closed
-// when (a) one of its objects is released by an exception unwinding the stack (the output is
-// incomplete anyway: s2s writes files through io::AtomicFile, which deletes the temporary), or
-// (b) flushing an object before its close fails. Abandoning points HDF5's file descriptor at an
-// anonymous in-memory file, so the remaining writes succeed and every identifier closes cleanly;
-// File::close() of an abandoned file throws, so the incomplete file is never committed.
+// or MPI_Finalize with parallel HDF5), and after a failed *metadata* write not even a retry with
+// space freed succeeds. So for files opened for writing: metadata reaches the disk only in
+// flushes we start (cache evictions off), each preceded by reserving disk blocks for everything
+// allocated so far (fallocate), so metadata writes cannot run out of space; and such a file is
+// *abandoned* instead of closed when (a) one of its objects is released by an exception
+// unwinding the stack (the output is incomplete anyway: s2s writes files through
+// io::AtomicFile, which deletes the temporary), or (b) the reservation or the flush before an
+// object's close fails. Abandoning points HDF5's file descriptor at an anonymous in-memory file,
+// so the remaining writes succeed and every identifier closes cleanly; File::close() of an
+// abandoned file throws with the cause, so the incomplete file is never committed. Details and
+// the HDF5 1.10 behaviour behind them: src/io/h5_abandon.cpp.
 #include <hdf5.h>
 
 #include <cstdint>
