@@ -32,9 +32,9 @@ void require_finite(const CheckpointState& state, const std::string& path) {
   auto check = [&](const char* what, const std::string& name, const Tensor& t) {
     if (!t.defined() || (t.dtype() != DType::F32 && t.dtype() != DType::F64)) return;
     // On the host: a device-side sum of squares could overflow for large but finite values.
-    S2S_CHECK(all_finite(t.device() == Device::CPU ? t : t.to(Device::CPU)), "not writing checkpoint ", path, ": ", what, " '", name,
-              "' holds non-finite values (Inf/NaN; e.g. a learning rate too large for the model). "
-              "The previous checkpoints and `latest` are unchanged");
+    S2S_CHECK(all_finite(t.device() == Device::CPU ? t : t.to(Device::CPU)), "not writing checkpoint ", path,
+              ": ", what, " '", name, "' holds non-finite values (Inf/NaN; e.g. a learning rate too large for "
+              "the model). The previous checkpoints and `latest` are unchanged");
   };
   for (const auto& [name, t] : state.params) check("parameter", name, t);
   for (const auto& [name, t] : state.optimizer_state) check("optimizer state", name, t);
