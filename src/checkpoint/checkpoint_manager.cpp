@@ -2,7 +2,6 @@
 // (rules in checkpoint_manager.h).
 #include "s2s/checkpoint/checkpoint_manager.h"
 
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -10,7 +9,9 @@
 #include <fstream>
 
 #include "s2s/core/error.h"
+#include "s2s/dist/log.h"
 #include "s2s/io/atomic_file.h"
+#include "s2s/kernels/tensor_ops.h"
 
 namespace s2s::checkpoint {
 namespace fs = std::filesystem;
@@ -24,6 +25,19 @@ bool stat_file(const std::string& path, std::int64_t& size, std::int64_t& mtime_
   size = static_cast<std::int64_t>(st.st_size);
   mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
   return true;
+}
+
+// A checkpoint with Inf/NaN values would become `latest` and poison every resume and eval.
+void require_finite(const CheckpointState& state, const std::string& path) {
+  auto check = [&](const char* what, const std::string& name, const Tensor& t) {
+    if (!t.defined() || (t.dtype() != DType::F32 && t.dtype() != DType::F64)) return;
+    // On the host: a device-side sum of squares could overflow for large but finite values.
+    S2S_CHECK(kern::all_finite(t), "not writing checkpoint ", path,
+              ": ", what, " '", name, "' holds non-finite values (Inf/NaN; e.g. a learning rate too large for "
+              "the model). The previous checkpoints and `latest` are unchanged");
+  };
+  for (const auto& [name, t] : state.params) check("parameter", name, t);
+  for (const auto& [name, t] : state.optimizer_state) check("optimizer state", name, t);
 }
 
 }  // namespace
@@ -44,7 +58,8 @@ CheckpointManager::CheckpointManager(std::string train_dir, std::int64_t keep, W
     : dir_(std::move(train_dir)), keep_(keep), warn_(std::move(warn)) {
   S2S_CHECK(!dir_.empty(), "checkpoint manager: train_dir is empty");
   S2S_CHECK(keep_ >= 0, "checkpoint manager: keep must be >= 0, got ", keep_);
-  if (!warn_) warn_ = [](const std::string& m) { spdlog::warn("{}", m); };
+  // Diagnostics go to stderr: stdout carries the command's output (decode's lines, eval's JSON).
+  if (!warn_) warn_ = [](const std::string& m) { dist::log_all("warning: " + m); };
   std::error_code ec;
   fs::create_directories(dir_, ec);
   S2S_CHECK(!ec && fs::is_directory(dir_), "cannot create train_dir '", dir_, "': ", ec.message());
@@ -95,6 +110,11 @@ bool CheckpointManager::is_valid(const std::string& path, std::string* error) {
   return it->second.valid;
 }
 
+std::vector<std::string> CheckpointManager::remove_stale_temporaries() {
+  return io::remove_stale_temporaries(
+      dir_, [](const std::string& target) { return target == kLatestName || checkpoint_step_from_name(target); });
+}
+
 void CheckpointManager::write_latest(const std::string& file_name) {
   io::AtomicFile out((fs::path(dir_) / kLatestName).string(), /*overwrite=*/true);
   {
@@ -108,6 +128,7 @@ void CheckpointManager::write_latest(const std::string& file_name) {
 
 std::string CheckpointManager::save(const CheckpointState& state) {
   const std::string path = path_for_step(state.global_step);
+  require_finite(state, path);
   std::string why;
   if (fs::exists(path) && !is_valid(path, &why)) {
     const std::string aside = path + ".corrupt";

@@ -1,5 +1,6 @@
 // Owns: `s2s eval`: the full-softmax perplexity of a checkpoint on a dataset split, per bucket
 // and overall (spec §11.9), as a table or JSON.
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,9 @@ struct EvalOptions {
   std::string device = "cpu";
 };
 
+void print_result(const EvalOptions& o, const model::LoadedModel& m, const std::vector<eval::BucketEval>& buckets,
+                  const eval::BucketEval& all);
+
 int run_eval(const EvalOptions& o) {
   dist::World world(dist::world_options_from_environment());
   std::optional<std::string> dataset;
@@ -30,7 +34,20 @@ int run_eval(const EvalOptions& o) {
   S2S_CHECK(m.dataset->has_split(o.split), "dataset ", m.config.data.dataset, " has no split '", o.split, "'");
   auto buckets = eval::evaluate_full(*m.model, m.dataset, o.split, o.batch_size, world);
   auto all = eval::overall(buckets);
-  if (!world.is_root()) return 0;
+  // An Inf/NaN loss is a broken model, not a result: report it (after the numbers) and fail.
+  const bool finite = std::isfinite(all.loss) && std::isfinite(all.perplexity);
+  const int rc = finite ? 0 : 1;
+  if (!world.is_root()) return rc;
+  print_result(o, m, buckets, all);
+  if (!finite)
+    std::fprintf(stderr, "s2s eval: error: %s: the %s loss is not finite (loss %g, perplexity %g): the checkpoint's "
+                 "model is broken (e.g. trained with too large a learning rate)\n",
+                 m.checkpoint_path.c_str(), o.split.c_str(), all.loss, all.perplexity);
+  return rc;
+}
+
+void print_result(const EvalOptions& o, const model::LoadedModel& m, const std::vector<eval::BucketEval>& buckets,
+                  const eval::BucketEval& all) {
   if (o.json) {
     nlohmann::json j;
     j["checkpoint"] = m.checkpoint_path;
@@ -41,7 +58,7 @@ int run_eval(const EvalOptions& o) {
                               {"loss", b.loss}, {"perplexity", b.perplexity}});
     j["overall"] = {{"examples", all.examples}, {"tokens", all.tokens}, {"loss", all.loss}, {"perplexity", all.perplexity}};
     std::printf("%s\n", j.dump(2).c_str());
-    return 0;
+    return;
   }
   std::printf("%s (step %lld), split %s, full softmax\n", m.checkpoint_path.c_str(),
               static_cast<long long>(m.global_step), o.split.c_str());
@@ -51,7 +68,6 @@ int run_eval(const EvalOptions& o) {
                 b.perplexity);
   std::printf("%-8s %10lld %10.0f %10.4f %12.3f\n", "all", static_cast<long long>(all.examples), all.tokens, all.loss,
               all.perplexity);
-  return 0;
 }
 }  // namespace
 

@@ -1,4 +1,7 @@
 // Owns: the `s2s` binary's entry point: subcommand dispatch and top-level error handling.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -33,6 +36,9 @@ S2S_PENDING_COMMAND(score)
 
 int main(int argc, char** argv) {
   using namespace s2s::cli;
+  // Every diagnostic goes to stderr (spdlog's default logger writes to stdout): stdout carries
+  // only a command's output, which scripts parse (decode's lines, eval --json).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("s2s"));
   const std::vector<CommandInfo> commands = {
       {"prepare", "Tokenize parallel text into a bucketed HDF5 dataset", setup_prepare},
       {"train", "Train a seq2seq model (translate's loop; MPI data-parallel)", setup_train},

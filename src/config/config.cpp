@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "config_option.h"
@@ -107,10 +108,20 @@ void config_merge_yaml_text(TrainConfig& cfg, const std::string& text, const std
       return s;
     }(), ")");
   const auto known = sections();
+  // yaml-cpp keeps every pair of a map, duplicates included, and the loop below would let the
+  // last one win silently: a key given twice is an error naming both lines.
+  std::map<std::string, int> first_line;
+  auto once = [&](const std::string& key, const YAML::Mark& mark) {
+    const auto [it, fresh] = first_line.emplace(key, mark.line + 1);
+    if (!fresh)
+      S2S_FAIL("config ", source, ":", mark.line + 1, ": duplicate key '", key, "' (first given on line ",
+               it->second, "; give each key once)");
+  };
   for (const auto& section : root) {
     const std::string sec = section.first.Scalar();
     if (std::find(known.begin(), known.end(), sec) == known.end())
       unknown_key(source, sec, section.first.Mark());
+    once(sec, section.first.Mark());
     if (!section.second.IsMap())
       S2S_FAIL("config ", source, ":", section.second.Mark().line + 1, ": section '", sec,
                "' must be a map of options");
@@ -118,6 +129,7 @@ void config_merge_yaml_text(TrainConfig& cfg, const std::string& text, const std
       const std::string key = sec + "." + option.first.Scalar();
       const OptionSpec* spec = detail::find_option(key);
       if (spec == nullptr) unknown_key(source, key, option.first.Mark());
+      once(key, option.first.Mark());
       spec->set(cfg, option.second, source);
       mark_explicit(cfg, key);
     }

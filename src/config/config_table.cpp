@@ -107,13 +107,13 @@ I parse_integer(const YAML::Node& node, const std::string& where, const std::str
 double parse_double(const YAML::Node& node, const std::string& where, const std::string& key,
                     const std::string& expected) {
   const std::string& s = scalar_of(node, where, key, expected);
-  if (s == ".inf" || s == ".Inf" || s == "+.inf") return std::numeric_limits<double>::infinity();
-  if (s == "-.inf" || s == "-.Inf") return -std::numeric_limits<double>::infinity();
-  if (s == ".nan" || s == ".NaN") return std::numeric_limits<double>::quiet_NaN();
+  // Every float option is a finite number: .inf/.nan, and literals that overflow to infinity
+  // (1e309), would reach the model (an infinite learning rate saves Inf parameters).
   char* end = nullptr;
   double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || end != s.c_str() + s.size() || s.find_first_of("xXnN") != std::string::npos)
-    bad_value(where, key, node, expected);
+  if (s.empty() || end != s.c_str() + s.size() || s.find_first_of("xXnN") != std::string::npos ||
+      !std::isfinite(v))
+    bad_value(where, key, node, "a finite number: " + expected);
   return v;
 }
 

@@ -5,6 +5,9 @@
 #include "s2s/data/dataset_file.h"
 
 namespace s2s::data {
+namespace {
+constexpr const char* kArrays[] = {"source_ids", "source_offsets", "target_ids", "target_offsets", "line"};
+}  // namespace
 
 std::span<const std::int32_t> ExampleBlock::source(std::int64_t i) const {
   auto b = source_offsets[static_cast<std::size_t>(i)], e = source_offsets[static_cast<std::size_t>(i) + 1];
@@ -49,15 +52,61 @@ std::shared_ptr<const Dataset> Dataset::open(const std::string& path) {
                     g.attribute_int("decoder_size") == ds->buckets_[k].decoder_size,
                 path, ": ", g.path(), " sizes differ from the root 'buckets' attribute");
       std::int64_t n = g.attribute_int("num_examples");
+      S2S_CHECK(n >= 0, path, ": ", g.path(), ": num_examples = ", n, " (expected >= 0)");
+      for (const char* name : kArrays) ds->check_array(g, name);
       S2S_CHECK(g.open_dataset("line").rows() == n && g.open_dataset("source_offsets").rows() == n + 1 &&
                     g.open_dataset("target_offsets").rows() == n + 1,
                 path, ": ", g.path(), ": array lengths disagree with num_examples = ", n);
+      ds->check_offset_ends(g, "source_offsets", "source_ids", n);
+      ds->check_offset_ends(g, "target_offsets", "target_ids", n);
       sizes.push_back(n);
     }
     ds->sizes_.push_back(std::move(sizes));
   }
   S2S_CHECK(ds->has_split("train"), path, ": no 'train' split");
   return ds;
+}
+
+std::string Dataset::array_name(const io::Group& g, const char* name) const {
+  return path_ + ": " + g.path() + "/" + name;
+}
+
+void Dataset::check_array(const io::Group& g, const char* name) const {
+  const std::string what = array_name(g, name);
+  S2S_CHECK(g.contains_dataset(name), what, " is missing");
+  io::Dataset a = g.open_dataset(name);
+  S2S_CHECK(a.shape().size() == 1, what, ": shape ", shape_str(a.shape()), " (expected a 1-D array)");
+  S2S_CHECK(!a.is_string(), what, " holds strings (expected integers)");
+  const DType t = a.dtype();
+  S2S_CHECK(t == DType::I32 || t == DType::I64, what, " holds ", dtype_name(t),
+            " values (expected integers: token ids and offsets are never fractional)");
+  a.require_stored();  // before anything is allocated for its declared length
+}
+
+void Dataset::check_offset_ends(const io::Group& g, const char* offsets, const char* ids, std::int64_t n) const {
+  const std::int64_t first = g.open_dataset(offsets).read_rows<std::int64_t>(0, 1)[0];
+  const std::int64_t last = g.open_dataset(offsets).read_rows<std::int64_t>(n, 1)[0];
+  const std::int64_t stored = g.open_dataset(ids).rows();
+  S2S_CHECK(first == 0 && last == stored, array_name(g, offsets), ": runs from ", first, " to ", last, " but ",
+            array_name(g, ids), " holds ", stored, " ids (expected 0 to ", stored, ")");
+}
+
+void Dataset::check_block(const io::Group& g, const char* offsets_name, const std::vector<std::int64_t>& offsets,
+                          std::int64_t begin, std::int64_t stored_ids) const {
+  for (std::size_t i = 0; i < offsets.size(); ++i) {
+    const bool ok = offsets[i] >= 0 && offsets[i] <= stored_ids && (i == 0 || offsets[i] >= offsets[i - 1]);
+    S2S_CHECK(ok, array_name(g, offsets_name), ": entry ", begin + static_cast<std::int64_t>(i), " = ", offsets[i],
+              i > 0 ? detail::concat(" after ", offsets[i - 1]) : std::string(),
+              " (expected non-decreasing offsets within [0, ", stored_ids, "])");
+  }
+}
+
+void Dataset::check_ids(const io::Group& g, const char* ids_name, const std::vector<std::int32_t>& ids,
+                        std::int64_t first, std::int64_t vocab_size) const {
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    S2S_CHECK(ids[i] >= 0 && ids[i] < vocab_size, array_name(g, ids_name), ": entry ",
+              first + static_cast<std::int64_t>(i), " = ", ids[i], " is not a token id (the vocabulary has ",
+              vocab_size, " entries)");
 }
 
 std::vector<std::string> Dataset::splits() const { return splits_; }
@@ -94,13 +143,19 @@ ExampleBlock Dataset::read(std::string_view split, int bucket, std::int64_t begi
   block.source_offsets = g.open_dataset("source_offsets").read_rows<std::int64_t>(begin, count + 1);
   block.target_offsets = g.open_dataset("target_offsets").read_rows<std::int64_t>(begin, count + 1);
   block.lines = g.open_dataset("line").read_rows<std::int64_t>(begin, count);
-  auto load_ids = [&](const char* name, std::vector<std::int64_t>& offsets, std::vector<std::int32_t>& ids) {
+  // A damaged or crafted file must fail here naming the array, not as a huge allocation or an
+  // out-of-range embedding row later.
+  auto load_ids = [&](const char* offsets_name, const char* name, std::vector<std::int64_t>& offsets,
+                      std::vector<std::int32_t>& ids, std::int64_t vocab_size) {
+    io::Dataset stored = g.open_dataset(name);
+    check_block(g, offsets_name, offsets, begin, stored.rows());
     std::int64_t first = offsets.front(), last = offsets.back();
-    ids = g.open_dataset(name).read_rows<std::int32_t>(first, last - first);
+    ids = stored.read_rows<std::int32_t>(first, last - first);
+    check_ids(g, name, ids, first, vocab_size);
     for (auto& o : offsets) o -= first;
   };
-  load_ids("source_ids", block.source_offsets, block.source_ids);
-  load_ids("target_ids", block.target_offsets, block.target_ids);
+  load_ids("source_offsets", "source_ids", block.source_offsets, block.source_ids, source_vocab_.size());
+  load_ids("target_offsets", "target_ids", block.target_offsets, block.target_ids, target_vocab_.size());
   return block;
 }
 

@@ -1,5 +1,6 @@
 // Owns: Dataset: shape/type queries, whole and hyperslab (rows along dim 0) reads and writes,
 // appends to extendable datasets, Tensor and string-array reads.
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -36,7 +37,41 @@ H5Id select_rows(hid_t fspace, const std::vector<hsize_t>& dims, std::int64_t be
   return H5Id(S2S_H5_CHECK(H5Screate_simple(1, &numel, nullptr)));
 }
 
+// Deflate's ratio cannot exceed 1032:1 (RFC 1951: a 258-byte match costs at least 2 bits); the
+// margin keeps headers and the shuffle filter out of the argument.
+constexpr double kMaxCompressionRatio = 1100.0;
+
 }  // namespace
+
+void Dataset::require_stored() const {
+  H5Lock lock;
+  const auto dims = dims_of(id());
+  double numel = 1;  // in double: a crafted shape's product may not fit 64 bits
+  for (hsize_t d : dims) numel *= double(d);
+  if (numel == 0) return;
+  H5Id type(S2S_H5_CHECK(H5Dget_type(id())));
+  const double declared_bytes = numel * double(detail::type_size(type.get()));
+  H5Id plist(S2S_H5_CHECK(H5Dget_create_plist(id())));
+  const H5D_layout_t layout = S2S_H5_CHECK(H5Pget_layout(plist.get()));
+  if (layout == H5D_COMPACT) return;  // stored inside the object header (at most 64 KiB)
+  const bool filtered = S2S_H5_CHECK(H5Pget_nfilters(plist.get())) > 0;
+  if (layout == H5D_CHUNKED) {
+    std::vector<hsize_t> chunk(dims.size());
+    S2S_H5_CHECK(H5Pget_chunk(plist.get(), static_cast<int>(chunk.size()), chunk.data()));
+    double expected = 1;
+    for (std::size_t i = 0; i < dims.size(); ++i) expected *= std::ceil(double(dims[i]) / double(chunk[i]));
+    H5Id space(S2S_H5_CHECK(H5Dget_space(id())));
+    hsize_t stored = 0;
+    S2S_H5_CHECK(H5Dget_num_chunks(id(), space.get(), &stored));
+    S2S_CHECK(double(stored) >= expected, file_name(), ": ", path(), " declares shape ",
+              shape_str(Shape(dims.begin(), dims.end())), " but the file holds only ", stored, " of its ",
+              expected, " chunks (the file is damaged or crafted)");
+  }
+  const double stored_bytes = double(H5Dget_storage_size(id()));
+  S2S_CHECK(stored_bytes * (filtered ? kMaxCompressionRatio : 1.0) >= declared_bytes, file_name(), ": ", path(),
+            " declares shape ", shape_str(Shape(dims.begin(), dims.end())), " (", declared_bytes,
+            " bytes) but the file stores only ", stored_bytes, " bytes for it (the file is damaged or crafted)");
+}
 
 std::vector<std::int64_t> Dataset::shape() const {
   H5Lock lock;
@@ -87,13 +122,17 @@ int Dataset::deflate_level() const {
   return 0;
 }
 
+void Dataset::check_rows(std::int64_t begin, std::int64_t count) const {
+  const std::int64_t total_rows = rows();
+  S2S_CHECK(begin >= 0 && count >= 0 && begin <= total_rows && count <= total_rows - begin, file_name(), ": ",
+            path(), ": rows [", begin, ", ", begin + count, ") are outside the dataset's ", total_rows, " rows");
+}
+
 void Dataset::read_raw(DType mem, std::int64_t begin, std::int64_t count, void* out) const {
   H5Lock lock;
   auto dims = dims_of(id());
   H5Id fspace(S2S_H5_CHECK(H5Dget_space(id())));
-  std::int64_t total_rows = dims.empty() ? 1 : static_cast<std::int64_t>(dims[0]);
-  S2S_CHECK(begin >= 0 && count >= 0 && begin + count <= total_rows, file_name(), ": ", path(),
-            ": rows [", begin, ", ", begin + count, ") are outside the dataset's ", total_rows, " rows");
+  check_rows(begin, count);
   if (count == 0) return;
   H5Id mspace = select_rows(fspace.get(), dims, begin, count);
   S2S_H5_CHECK(H5Dread(id(), detail::native_type(mem), mspace.get(), fspace.get(), H5P_DEFAULT, out));
@@ -131,6 +170,7 @@ std::vector<T> Dataset::read() const {
   H5Lock lock;
   auto dims = dims_of(id());
   std::int64_t rows = dims.empty() ? 1 : static_cast<std::int64_t>(dims[0]);
+  require_stored();
   std::vector<T> out(static_cast<std::size_t>(rows * product_from(dims, 1)));
   read_raw(dtype_of_v<T>, 0, rows, out.data());
   return out;
@@ -138,6 +178,7 @@ std::vector<T> Dataset::read() const {
 
 template <class T>
 std::vector<T> Dataset::read_rows(std::int64_t begin, std::int64_t count) const {
+  check_rows(begin, count);  // before allocating: a bad count must not reach the allocator
   std::vector<T> out(static_cast<std::size_t>(count * row_size()));
   read_raw(dtype_of_v<T>, begin, count, out.data());
   return out;
@@ -176,6 +217,7 @@ Tensor Dataset::read_tensor() const {
   H5Lock lock;
   auto dims = dims_of(id());
   std::int64_t rows = dims.empty() ? 1 : static_cast<std::int64_t>(dims[0]);
+  require_stored();
   Tensor t = Tensor::empty(Shape(dims.begin(), dims.end()), dtype());
   read_raw(t.dtype(), 0, rows, t.raw());
   return t;
@@ -185,6 +227,7 @@ Tensor Dataset::read_tensor_rows(std::int64_t begin, std::int64_t count) const {
   H5Lock lock;
   auto dims = dims_of(id());
   S2S_CHECK(!dims.empty(), file_name(), ": ", path(), ": a scalar has no rows");
+  check_rows(begin, count);
   Shape shape(dims.begin(), dims.end());
   shape[0] = count;
   Tensor t = Tensor::empty(shape, dtype());
@@ -200,6 +243,7 @@ std::vector<std::string> Dataset::read_strings() const {
   auto dims = dims_of(id());
   S2S_CHECK(dims.size() <= 1, file_name(), ": ", path(), " is not a 1-D string dataset");
   std::size_t n = dims.empty() ? 1 : dims[0];
+  require_stored();
   std::vector<std::string> out;
   out.reserve(n);
   if (n == 0) return out;

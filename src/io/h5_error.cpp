@@ -32,6 +32,10 @@ std::string h5_error_text() {
   if (result.innermost.empty()) return "";  // as declared in s2s/core/h5_check.h
   if (!result.api.empty() && result.innermost.find(result.api) == std::string::npos)
     result.innermost += ", called from " + result.api;
+  // One line: HDF5's I/O messages hold a newline ("time = ...\n, filename = ..."), which would
+  // split the "s2s: error:" line.
+  for (char& c : result.innermost)
+    if (c == '\n') c = ' ';
   return result.innermost;
 }
 }  // namespace detail

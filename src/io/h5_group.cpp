@@ -183,7 +183,7 @@ File File::create(const std::string& path, bool truncate) {
   struct stat st;
   if (!truncate && ::stat(path.c_str(), &st) == 0)
     S2S_FAIL(path, ": file exists (refusing to overwrite it)");
-  H5Id fapl(S2S_H5_CHECK(H5Pcreate(H5P_FILE_ACCESS)));
+  H5Id fapl(S2S_H5_CHECK(detail::writer_access_plist()));
   hid_t id = H5Fcreate(path.c_str(), truncate ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl.get());
   if (id < 0) {
     std::string why = s2s::detail::h5_error_text();
@@ -203,7 +203,8 @@ File File::open(const std::string& path, FileAccess access) {
     S2S_FAIL(path, " is not an HDF5 file");
   }
   unsigned flags = access == FileAccess::ReadOnly ? H5F_ACC_RDONLY : H5F_ACC_RDWR;
-  hid_t id = H5Fopen(path.c_str(), flags, H5P_DEFAULT);
+  H5Id fapl(S2S_H5_CHECK(access == FileAccess::ReadOnly ? H5Pcreate(H5P_FILE_ACCESS) : detail::writer_access_plist()));
+  hid_t id = H5Fopen(path.c_str(), flags, fapl.get());
   if (id < 0) {
     std::string why = s2s::detail::h5_error_text();
     S2S_FAIL("cannot open HDF5 file ", path, ": ", why);
@@ -214,13 +215,33 @@ File File::open(const std::string& path, FileAccess access) {
 void File::flush() {
   H5Lock lock;
   S2S_CHECK(id_.valid(), "flush of a closed file ", filename_);
+  const std::string why = detail::reserve_file_space(id());  // see close()
+  S2S_CHECK(why.empty(), "writing HDF5 file ", filename_, " failed: ", why);
   S2S_H5_CHECK(H5Fflush(id(), H5F_SCOPE_GLOBAL));
 }
 
 void File::close() {
   H5Lock lock;
   if (!id_.valid()) return;
-  S2S_H5_CHECK(H5Fflush(id(), H5F_SCOPE_GLOBAL));
+  // An abandoned file (h5_file.h) would now "close" fine, into memory: refuse to call it written.
+  if (const auto why = detail::file_writes_abandoned(id())) {
+    H5Fclose(id_.release());
+    H5Eclear2(H5E_DEFAULT);
+    S2S_FAIL("writing HDF5 file ", filename_, " failed", why->empty() ? "" : ": " + *why,
+             " (its contents are incomplete and were discarded)");
+  }
+  // Reserving the space, then flushing now, is what makes the close below safe: a close whose
+  // own flush fails leaves HDF5 with a half-closed file (h5_abandon.cpp). On failure: abandon,
+  // close, then report.
+  std::string why = detail::reserve_file_space(id());
+  if (why.empty() && H5Fflush(id(), H5F_SCOPE_GLOBAL) < 0) why = s2s::detail::h5_error_text();
+  if (!why.empty()) {
+    detail::abandon_file_writes(id(), why);
+    detail::file_writes_abandoned(id());  // reported here: forget the reason
+    H5Fclose(id_.release());
+    H5Eclear2(H5E_DEFAULT);
+    S2S_FAIL("writing HDF5 file ", filename_, " failed: ", why);
+  }
   // HDF5 keeps a file open while any of its objects is open ("weak" close), so a caller that
   // renames or fsyncs the file afterwards would see it incomplete: refuse instead.
   ssize_t open_objects = S2S_H5_CHECK(H5Fget_obj_count(

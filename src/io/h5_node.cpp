@@ -12,6 +12,7 @@ H5Id& H5Id::operator=(H5Id&& o) noexcept {
   if (this != &o) {
     reset();
     id_ = o.id_;
+    exceptions_at_open_ = o.exceptions_at_open_;
     o.id_ = H5I_INVALID_HID;
   }
   return *this;
@@ -20,8 +21,12 @@ H5Id& H5Id::operator=(H5Id&& o) noexcept {
 void H5Id::reset() {
   if (id_ < 0) return;
   H5Lock lock;
+  const H5I_type_t type = H5Iget_type(id_);
+  // Never let a close meet a failing write: flush first, abandon the file when that fails or when
+  // an exception is unwinding (h5_file.h), so the close below cannot leave a half-closed file.
+  detail::prepare_close(id_, type, std::uncaught_exceptions() > exceptions_at_open_);
   // Destructors must not throw: a failing close is ignored here (File::close() checks its own).
-  switch (H5Iget_type(id_)) {
+  switch (type) {
     case H5I_FILE: H5Fclose(id_); break;
     case H5I_GROUP: H5Gclose(id_); break;
     case H5I_DATASET: H5Dclose(id_); break;

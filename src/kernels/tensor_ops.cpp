@@ -3,6 +3,8 @@
 // The shared checks and the CPU/CUDA switch live in dispatch.h.
 #include "s2s/kernels/tensor_ops.h"
 
+#include <cmath>
+
 #include "dispatch.h"
 #include "s2s/kernels/columns.h"
 #include "s2s/kernels/elementwise.h"
@@ -286,6 +288,17 @@ void argmax_rows(Tensor& idx, const Tensor& x) {
   dispatch("argmax_rows", x,
       [&](auto t) { using T = decltype(t); cpu::argmax_rows<T>(iptr(idx), ptr<T>(x), rows, cols); },
       [&] { cuda::argmax_rows(iptr(idx), fptr(x), rows, cols); });
+}
+
+bool all_finite(const Tensor& x) {
+  if (x.device() != Device::CPU) return std::isfinite(sum_squares(x));
+  bool ok = true;
+  dispatch_floating(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = x.data<T>();
+    for (std::int64_t i = 0; i < x.numel() && ok; ++i) ok = std::isfinite(p[i]);
+  });
+  return ok;
 }
 
 }  // namespace s2s::kern

@@ -8,17 +8,6 @@
 
 namespace s2s::train {
 
-bool all_finite(const Tensor& t) {
-  if (t.device() != Device::CPU) return std::isfinite(kern::sum_squares(t));
-  bool ok = true;
-  dispatch_floating(t.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* p = t.data<T>();
-    for (std::int64_t i = 0; i < t.numel() && ok; ++i) ok = std::isfinite(p[i]);
-  });
-  return ok;
-}
-
 bool NanGuard::check(std::int64_t step, int bucket, double loss, double grad_norm,
                      std::span<const ParamRef> params) {
   const bool loss_ok = std::isfinite(loss), grad_ok = std::isfinite(grad_norm);
@@ -29,7 +18,7 @@ bool NanGuard::check(std::int64_t step, int bucket, double loss, double grad_nor
     if (!what.empty()) what += " and ";
     what += detail::concat("non-finite gradient (global norm ", grad_norm);
     for (const auto& p : params) {
-      if (p.grad.defined() && !all_finite(p.grad)) {
+      if (p.grad.defined() && !kern::all_finite(p.grad)) {
         what += ", first in '" + p.name + "'";
         break;
       }

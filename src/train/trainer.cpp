@@ -48,7 +48,7 @@ constexpr std::int64_t kMaxConsecutiveSkips = 100;
   std::string why = "the parameters are finite but every batch gives a non-finite loss or gradient (an update may "
                     "have made them huge)";
   for (const auto& p : params)
-    if (!all_finite(p.value())) {
+    if (!kern::all_finite(p.value())) {
       why = "parameter " + p.name() + " is not finite (an update overflowed)";
       break;
     }
@@ -111,6 +111,9 @@ void build(Session& s) {
   s.schedule = make_lr_schedule(cfg.optim);
   s.checkpoints = std::make_unique<checkpoint::CheckpointManager>(cfg.train.train_dir, cfg.train.keep_checkpoints,
                                                       [](const std::string& w) { dist::log_all("warning: " + w); });
+  if (s.world.is_root())  // only rank 0 writes checkpoints, and it has not written any yet
+    for (const auto& path : s.checkpoints->remove_stale_temporaries())
+      dist::log_root("removed {} (left by a checkpoint write that was killed)", path);
   s.history = std::make_unique<StepHistory>(cfg.train.effective_sync_every(cfg.model.device), cfg.model.dtype,
                                             cfg.model.device);
   StepRunner::Options so;

@@ -2,8 +2,8 @@
 // Owns: the checkpoints of one train_dir: `ckpt-<step>.h5` naming, the `latest` pointer file
 // (one line "ckpt-<step>.h5", replaced atomically), keep-N rotation, and resolving `--resume`.
 // Rules (docs/checkpoint-format.md):
-//   - save() writes atomically, verifies the new file by reading it back, then moves `latest`,
-//     then rotates. A failure at any point leaves the previous checkpoints and `latest` as they
+//   - save() refuses a state with a non-finite parameter or optimizer slot, writes atomically,
+//     verifies the new file by reading it back, then moves `latest`, then rotates. A failure at any point leaves the previous checkpoints and `latest` as they
 //     were, and no partial file named ckpt-*.h5.
 //   - Rotation keeps the `keep` newest checkpoints that verify and deletes older valid ones; a
 //     file that does not verify is never deleted or overwritten (an existing corrupt
@@ -36,7 +36,7 @@ struct ResumeChoice {
 class CheckpointManager {
  public:
   using WarnFn = std::function<void(const std::string&)>;
-  // keep = 0 keeps every checkpoint. `warn` defaults to spdlog::warn. Creates train_dir.
+  // keep = 0 keeps every checkpoint. `warn` defaults to a rank-tagged line on stderr. Creates train_dir.
   CheckpointManager(std::string train_dir, std::int64_t keep, WarnFn warn = {});
 
   const std::string& train_dir() const { return dir_; }
@@ -50,6 +50,11 @@ class CheckpointManager {
   std::optional<std::string> latest() const;
   // "auto" | "none" | a checkpoint file | a folder (auto inside it).
   ResumeChoice resolve_resume(const std::string& spec);
+
+  // Deletes the temporaries of checkpoint and `latest` writes killed before their rename
+  // (io::remove_stale_temporaries: writers no longer running on this host); returns their paths.
+  // Rank 0 calls it at the start of training, before its first save.
+  std::vector<std::string> remove_stale_temporaries();
 
   // True if `path` verifies; remembered per (path, size, mtime) so a file is read once.
   bool is_valid(const std::string& path, std::string* error = nullptr);

@@ -111,6 +111,14 @@ class Dataset {
  private:
   Dataset() = default;
   io::Group bucket_group(std::string_view split, int bucket) const;
+  // Validation of a (possibly damaged or crafted) file; every error names file and array.
+  std::string array_name(const io::Group& g, const char* name) const;  // "<file>: /train/bucket_0/line"
+  void check_array(const io::Group& g, const char* name) const;        // 1-D, integer, fully stored
+  void check_offset_ends(const io::Group& g, const char* offsets, const char* ids, std::int64_t n) const;
+  void check_block(const io::Group& g, const char* offsets_name, const std::vector<std::int64_t>& offsets,
+                   std::int64_t begin, std::int64_t stored_ids) const;
+  void check_ids(const io::Group& g, const char* ids_name, const std::vector<std::int32_t>& ids, std::int64_t first,
+                 std::int64_t vocab_size) const;
   std::string path_;
   io::File file_;
   Vocabulary source_vocab_, target_vocab_;

@@ -6,7 +6,11 @@
 // one. If commit() is never reached (an exception, a return), the destructor removes the
 // temporary. A process killed by SIGKILL can leave a hidden ".NAME.tmp-*" file behind; it is never
 // mistaken for the output.
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace s2s::io {
 
@@ -34,5 +38,21 @@ class AtomicFile {
 
 // fsync(2) of a file or folder by path; throws s2s::Error naming the path.
 void fsync_path(const std::string& path, bool directory);
+
+// A temporary AtomicFile named ".NAME.tmp-PID-XXXXXXXX" (PID decimal, 8 lowercase hex digits).
+struct TemporaryName {
+  std::string target;  // NAME: the file it was going to become
+  long pid = 0;        // the writer's process id (on the host that wrote it)
+};
+// Parses an AtomicFile temporary's file name; nullopt for any other name.
+std::optional<TemporaryName> parse_temporary_name(std::string_view file_name);
+
+// Removes the temporaries in `dir` that were going to become a file accepted by `is_target` and
+// whose writer is no longer running on this host (a SIGKILLed writer never removes its own).
+// The calling process counts as no writer: call this before writing in `dir` yourself. A writer
+// on another host sharing the folder is not visible here: the caller must know there is none.
+// Returns the removed paths.
+std::vector<std::string> remove_stale_temporaries(const std::string& dir,
+                                                  const std::function<bool(const std::string&)>& is_target);
 
 }  // namespace s2s::io

@@ -9,9 +9,24 @@
 // call takes one process-wide recursive lock (h5_mutex()). Code that must call the C API directly
 // takes the same lock with H5Lock. Every C call is checked with S2S_H5_CHECK; HDF5's own
 // automatic error printing is switched off, the message goes into the s2s::Error instead.
+//
+// Failed writes (a full disk, a quota): HDF5 cannot close a file whose final flush fails; it
+// leaves a half-destroyed file behind that crashes the process at exit (HDF5's atexit handler,
+// or MPI_Finalize with parallel HDF5), and after a failed *metadata* write not even a retry with
+// space freed succeeds. So for files opened for writing: metadata reaches the disk only in
+// flushes we start (cache evictions off), each preceded by reserving disk blocks for everything
+// allocated so far (fallocate), so metadata writes cannot run out of space; and such a file is
+// *abandoned* instead of closed when (a) one of its objects is released by an exception
+// unwinding the stack (the output is incomplete anyway: s2s writes files through
+// io::AtomicFile, which deletes the temporary), or (b) the reservation or the flush before an
+// object's close fails. Abandoning points HDF5's file descriptor at an anonymous in-memory file,
+// so the remaining writes succeed and every identifier closes cleanly; File::close() of an
+// abandoned file throws with the cause, so the incomplete file is never committed. Details and
+// the HDF5 1.10 behaviour behind them: src/io/h5_abandon.cpp.
 #include <hdf5.h>
 
 #include <cstdint>
+#include <exception>
 #include <mutex>
 #include <span>
 #include <string>
@@ -34,14 +49,16 @@ class H5Lock {
 };
 
 // Owns one HDF5 identifier and closes it with the matching H5?close (chosen by H5Iget_type).
+// Released by an unwinding exception, an object of a file open for writing abandons that file
+// (see above).
 class H5Id {
  public:
   H5Id() = default;
-  explicit H5Id(hid_t id) : id_(id) {}
+  explicit H5Id(hid_t id) : id_(id), exceptions_at_open_(std::uncaught_exceptions()) {}
   ~H5Id() { reset(); }
   H5Id(const H5Id&) = delete;
   H5Id& operator=(const H5Id&) = delete;
-  H5Id(H5Id&& o) noexcept : id_(o.id_) { o.id_ = H5I_INVALID_HID; }
+  H5Id(H5Id&& o) noexcept : id_(o.id_), exceptions_at_open_(o.exceptions_at_open_) { o.id_ = H5I_INVALID_HID; }
   H5Id& operator=(H5Id&& o) noexcept;
   hid_t get() const { return id_; }
   bool valid() const { return id_ >= 0; }
@@ -54,6 +71,7 @@ class H5Id {
 
  private:
   hid_t id_ = H5I_INVALID_HID;
+  int exceptions_at_open_ = 0;  // std::uncaught_exceptions() when acquired: more at release = unwinding
 };
 
 // How a new dataset is laid out. Chunking is required for compression and for extendable
@@ -124,11 +142,18 @@ class Dataset : public Node {
   // Grows dim 0 of an extendable dataset by values.size() / row_size() rows and writes them.
   template <class T> void append(std::span<const T> values);
 
+  // Throws (naming file and dataset) unless the file stores enough bytes for the declared shape:
+  // every chunk allocated, and no more than deflate's best ratio (~1032:1) between declared and
+  // stored bytes. A crafted file can declare 2^31 rows in a few kB (unallocated chunks read as
+  // fill values); the whole-dataset reads below call this before allocating.
+  void require_stored() const;
+
   Tensor read_tensor() const;                                       // stored dtype and shape
   Tensor read_tensor_rows(std::int64_t begin, std::int64_t count) const;
   std::vector<std::string> read_strings() const;                    // 1-D string dataset
 
  private:
+  void check_rows(std::int64_t begin, std::int64_t count) const;  // throws unless inside dim 0
   void read_raw(DType mem, std::int64_t begin, std::int64_t count, void* out) const;
   void write_raw(DType mem, std::int64_t begin, std::int64_t count, const void* data);
   void append_raw(DType mem, std::int64_t numel, const void* data);
@@ -183,7 +208,9 @@ class File : public Group {
 
   const std::string& filename() const { return filename_; }
   void flush();
-  void close();  // closes now (also done by the destructor); throws if HDF5 reports an error
+  // Closes now (also done by the destructor); throws if HDF5 reports an error, or if the file was
+  // abandoned after a failed write (its contents are then incomplete).
+  void close();
 
  private:
   explicit File(hid_t id, std::string filename) : Group(id), filename_(std::move(filename)) {}

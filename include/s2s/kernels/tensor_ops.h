@@ -52,6 +52,8 @@ void copy_columns(Tensor& dst, std::int64_t dst_col, const Tensor& src, std::int
 
 double sum(const Tensor& x);          // host result (synchronises on CUDA)
 double sum_squares(const Tensor& x);
+// True if every element is finite (a scan on the CPU; through sum_squares on other devices).
+bool all_finite(const Tensor& x);
 void argmax_rows(Tensor& idx, const Tensor& x);  // idx int32 [R]
 
 // ---- reductions into device memory (reduce_dispatch.cpp) -----------------------------------------

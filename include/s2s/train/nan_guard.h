@@ -15,9 +15,6 @@
 
 namespace s2s::train {
 
-// True if every element is finite (a scan on the CPU; via sum_squares on other devices).
-bool all_finite(const Tensor& t);
-
 class NanGuard {
  public:
   explicit NanGuard(config::NanPolicy policy, std::int64_t skipped_so_far = 0)

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -62,6 +64,15 @@ CheckpointState sample_state(std::int64_t step) {
   s.scalars["loss_sum"] = 12.75;
   s.config_yaml = "model:\n  size: 1024\n";
   s.world_size = 4;
+  return s;
+}
+
+// sample_state without its NaN: what a training run may save (CheckpointManager refuses
+// non-finite parameters; the file format itself round-trips them, tested above).
+CheckpointState finite_state(std::int64_t step) {
+  CheckpointState s = sample_state(step);
+  Tensor& emb = s.params.at("embedding_attention_seq2seq/rnn/embedding_wrapper/embedding");
+  emb.data<float>()[2] = 1.5f;
   return s;
 }
 
@@ -184,7 +195,7 @@ TEST(CheckpointManager, NamingLatestAndRotation) {
   std::vector<std::string> warnings;
   CheckpointManager m(dir.path, 2, collect(warnings));
   for (std::int64_t step : {200, 400, 600, 800}) {
-    EXPECT_EQ(m.save(sample_state(step)), dir.file("ckpt-" + std::to_string(step) + ".h5"));
+    EXPECT_EQ(m.save(finite_state(step)), dir.file("ckpt-" + std::to_string(step) + ".h5"));
     EXPECT_EQ(m.latest(), dir.file("ckpt-" + std::to_string(step) + ".h5"));
   }
   EXPECT_EQ(names_in(dir.path), (std::vector<std::string>{"ckpt-600.h5", "ckpt-800.h5", "latest"}));
@@ -202,16 +213,16 @@ TEST(CheckpointManager, RotationNeverDeletesOrOverwritesCorruptFiles) {
   TempDir dir;
   std::vector<std::string> warnings;
   CheckpointManager m(dir.path, 2, collect(warnings));
-  m.save(sample_state(10));
-  m.save(sample_state(20));
+  m.save(finite_state(10));
+  m.save(finite_state(20));
   flip_byte(dir.file("ckpt-10.h5"), raw_offset(dir.file("ckpt-10.h5"), "/params/proj_b"));
-  m.save(sample_state(30));
-  m.save(sample_state(40));
+  m.save(finite_state(30));
+  m.save(finite_state(40));
   // ckpt-10 is corrupt: kept as evidence; of the valid ones the newest two remain.
   EXPECT_EQ(names_in(dir.path), (std::vector<std::string>{"ckpt-10.h5", "ckpt-30.h5", "ckpt-40.h5", "latest"}));
   // Saving over a corrupt file moves it aside first.
   flip_byte(dir.file("ckpt-40.h5"), raw_offset(dir.file("ckpt-40.h5"), "/params/proj_b"));
-  m.save(sample_state(40));
+  m.save(finite_state(40));
   EXPECT_TRUE(fs::exists(dir.file("ckpt-40.h5.corrupt")));
   EXPECT_NO_THROW(verify_checkpoint(dir.file("ckpt-40.h5")));
   ASSERT_EQ(warnings.size(), 1u);
@@ -221,8 +232,8 @@ TEST(CheckpointManager, RotationNeverDeletesOrOverwritesCorruptFiles) {
 TEST(CheckpointManager, FailedWriteLeavesPreviousCheckpoint) {
   TempDir dir;
   CheckpointManager m(dir.path, 5);
-  m.save(sample_state(10));
-  CheckpointState bad = sample_state(20);
+  m.save(finite_state(10));
+  CheckpointState bad = finite_state(20);
   // "proj_b" is a dataset, so "proj_b/extra" cannot be created: HDF5 fails mid-write.
   bad.params["proj_b/extra"] = Tensor::from_vector<float>({1}, {1});
   const std::string e = error_of([&] { m.save(bad); });
@@ -242,9 +253,9 @@ TEST(CheckpointManager, ResumeResolution) {
   std::vector<std::string> warnings;
   CheckpointManager m(dir.path, 0, collect(warnings));
   EXPECT_FALSE(m.resolve_resume("auto").path);  // empty folder: fresh start
-  m.save(sample_state(10));
-  m.save(sample_state(20));
-  m.save(sample_state(30));
+  m.save(finite_state(10));
+  m.save(finite_state(20));
+  m.save(finite_state(30));
   EXPECT_EQ(m.resolve_resume("auto").path, dir.file("ckpt-30.h5"));
   EXPECT_EQ(m.resolve_resume(dir.path).path, dir.file("ckpt-30.h5"));
   EXPECT_FALSE(m.resolve_resume("none").path);
@@ -263,4 +274,62 @@ TEST(CheckpointManager, ResumeResolution) {
   EXPECT_THAT(error_of([&] { m.resolve_resume(dir.file("nope.h5")); }), HasSubstr("no such checkpoint"));
   fs::resize_file(dir.file("ckpt-10.h5"), 10);
   EXPECT_THAT(error_of([&] { m.resolve_resume("auto"); }), HasSubstr("no checkpoint in " + dir.path + " verifies"));
+}
+
+TEST(CheckpointManager, NonFiniteValuesAreNeverSaved) {
+  // Issue 15 item 4: a run with an infinite learning rate saved Inf parameters (with valid
+  // checksums), which then became `latest`.
+  TempDir dir;
+  CheckpointManager m(dir.path, 0);
+  m.save(finite_state(10));
+  const float bad_values[] = {std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                              std::numeric_limits<float>::quiet_NaN()};
+  for (float bad : bad_values) {
+    CheckpointState param = finite_state(20);
+    param.params.at("proj_b").data<float>()[3] = bad;
+    EXPECT_THAT(error_of([&] { m.save(param); }),
+                ::testing::AllOf(HasSubstr(dir.file("ckpt-20.h5")), HasSubstr("parameter 'proj_b'"),
+                                 HasSubstr("non-finite")));
+    CheckpointState slot = finite_state(20);
+    slot.optimizer_state.at("proj_b/Adam_1").data<float>()[0] = bad;
+    EXPECT_THAT(error_of([&] { m.save(slot); }), HasSubstr("optimizer state 'proj_b/Adam_1'"));
+  }
+  CheckpointState f64 = finite_state(20);
+  f64.params.at("embedding_attention_seq2seq/dec/kernel").data<double>()[1] = std::numeric_limits<double>::infinity();
+  EXPECT_THAT(error_of([&] { m.save(f64); }), HasSubstr("embedding_attention_seq2seq/dec/kernel"));
+  EXPECT_EQ(names_in(dir.path), (std::vector<std::string>{"ckpt-10.h5", "latest"}));
+  EXPECT_EQ(m.latest(), dir.file("ckpt-10.h5"));
+  EXPECT_NO_THROW(verify_checkpoint(dir.file("ckpt-10.h5")));
+}
+
+TEST(CheckpointManager, RemovesOnlyStaleTemporariesOfItsOwnFiles) {
+  // Issue 15 item 3: SIGKILLed writes left ".ckpt-*.tmp-*" files forever. A dead writer's
+  // temporary of a checkpoint or of `latest` goes; a live writer's, another program's look-alike
+  // and every other file stay.
+  TempDir dir;
+  CheckpointManager m(dir.path, 0);
+  m.save(finite_state(10));
+  const pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ::waitpid(dead, nullptr, 0);  // reaped: its pid names no process now
+  const std::string d = std::to_string(dead), live = std::to_string(::getppid());
+  const std::vector<std::string> stale = {".ckpt-20.h5.tmp-" + d + "-0123abcd", ".latest.tmp-" + d + "-ffffffff"};
+  const std::vector<std::string> kept = {
+      ".ckpt-30.h5.tmp-" + live + "-0123abcd",  // its writer is running
+      ".notes.txt.tmp-" + d + "-0123abcd",      // not a checkpoint's
+      ".ckpt-20.h5.tmp-" + d + "-0123ABCD",     // not AtomicFile's spelling (upper-case hex)
+      ".ckpt-20.h5.tmp-" + d,                   // no random part
+      "ckpt-20.h5.tmp-" + d + "-0123abcd",      // not hidden
+      "notes.txt"};
+  for (const auto& n : stale) std::ofstream(dir.file(n)) << "partial";
+  for (const auto& n : kept) std::ofstream(dir.file(n)) << "keep";
+  std::vector<std::string> expect_removed;
+  for (const auto& n : stale) expect_removed.push_back(dir.file(n));
+  std::sort(expect_removed.begin(), expect_removed.end());
+  EXPECT_EQ(m.remove_stale_temporaries(), expect_removed);
+  std::vector<std::string> left = kept;
+  left.push_back("ckpt-10.h5");
+  left.push_back("latest");
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(names_in(dir.path), left);
 }

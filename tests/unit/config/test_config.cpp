@@ -221,3 +221,49 @@ TEST(Config, DocMatchesTable) {
       << "docs/config.md is out of date; regenerate with S2S_UPDATE_DOCS=1 s2s_test_train "
          "--gtest_filter=Config.DocMatchesTable";
 }
+
+TEST(Config, NonFiniteFloatsAreRefusedForEveryFloatOption) {
+  // Issue 15 item 4: `.inf` and `1e309` (which overflows to infinity) used to pass validation
+  // for options whose range has no upper bound, and an infinite learning rate saved Inf
+  // parameters. Every float option of the table is tried, with every spelling.
+  int float_options = 0;
+  for (const auto& o : config_options()) {
+    if (o.type != "float") continue;
+    ++float_options;
+    for (const char* v : {".inf", "+.inf", "-.inf", ".nan", ".NaN", "1e309", "-1e309", "inf", "nan"}) {
+      TrainConfig c;
+      const std::string e = error_of([&] { config_apply_override(c, o.key + "=" + v); });
+      EXPECT_THAT(e, HasSubstr(o.key + " = '" + v + "'")) << o.key << "=" << v;
+      EXPECT_THAT(e, HasSubstr("a finite number")) << o.key << "=" << v;
+    }
+    const std::string y = error_of([&] {
+      const std::string sec = o.key.substr(0, o.key.find('.')), name = o.key.substr(o.key.find('.') + 1);
+      config_from_yaml_text(sec + ":\n  " + name + ": .inf\n", "inf.yaml");
+    });
+    EXPECT_THAT(y, HasSubstr("inf.yaml:2")) << o.key;
+    EXPECT_THAT(y, HasSubstr("a finite number")) << o.key;
+  }
+  EXPECT_GE(float_options, 10);  // the table's float options (model, optim, dist)
+  TrainConfig c;  // large finite values inside a range stay accepted
+  config_apply_override(c, "optim.learning_rate=1e300");
+  EXPECT_EQ(c.optim.learning_rate, 1e300);
+}
+
+TEST(Config, DuplicateYamlKeysAreAnErrorNamingBothLines) {
+  // yaml-cpp keeps both pairs and the last one used to win silently.
+  auto e1 = error_of([] {
+    config_from_yaml_text("optim:\n  learning_rate: 0.1\n  momentum: 0.5\n  learning_rate: 0.3\n", "dup.yaml");
+  });
+  EXPECT_THAT(e1, HasSubstr("dup.yaml:4"));
+  EXPECT_THAT(e1, HasSubstr("duplicate key 'optim.learning_rate'"));
+  EXPECT_THAT(e1, HasSubstr("first given on line 2"));
+  auto e2 = error_of([] {
+    config_from_yaml_text("optim:\n  learning_rate: 0.1\nmodel:\n  size: 8\noptim:\n  momentum: 0.5\n", "sec.yaml");
+  });
+  EXPECT_THAT(e2, HasSubstr("sec.yaml:5"));
+  EXPECT_THAT(e2, HasSubstr("duplicate key 'optim'"));
+  EXPECT_THAT(e2, HasSubstr("first given on line 1"));
+  // The same option name in two sections is not a duplicate.
+  EXPECT_EQ(error_of([] { config_from_yaml_text("model:\n  size: 8\ntrain:\n  seed: 3\ndata:\n  seed: 3\n"); }),
+            "(no error)");
+}

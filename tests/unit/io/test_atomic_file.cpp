@@ -1,6 +1,7 @@
 // AtomicFile: nothing appears at the final path before commit; the temporary is removed on
 // failure; an existing output is refused unless overwriting.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -70,4 +71,23 @@ TEST(AtomicFile, OutputAppearingDuringTheWriteIsNotOverwritten) {
 
 TEST(AtomicFile, MissingFolderIsAnError) {
   EXPECT_THROW(AtomicFile("/nonexistent-s2s-dir/out.h5", false), s2s::Error);
+}
+
+TEST(AtomicFile, TemporaryNamesParseBack) {
+  s2s::test_support::TempDir dir;
+  AtomicFile af(dir.file("ckpt-12.h5"), true);
+  const auto name = std::filesystem::path(af.temp_path()).filename().string();
+  const auto parsed = s2s::io::parse_temporary_name(name);
+  ASSERT_TRUE(parsed.has_value()) << name;
+  EXPECT_EQ(parsed->target, "ckpt-12.h5");
+  EXPECT_EQ(parsed->pid, static_cast<long>(::getpid()));
+  // A target whose own name holds ".tmp-" parses from the right.
+  const auto nested = s2s::io::parse_temporary_name(".a.tmp-1-2.tmp-345-0000beef");
+  ASSERT_TRUE(nested.has_value());
+  EXPECT_EQ(nested->target, "a.tmp-1-2");
+  EXPECT_EQ(nested->pid, 345);
+  for (const char* other : {"ckpt-12.h5", ".ckpt-12.h5.tmp-12-0000beeg", ".ckpt-12.h5.tmp--0000beef",
+                            ".ckpt-12.h5.tmp-12-beef", ".tmp-12-0000beef", "x.tmp-12-0000beef",
+                            ".ckpt-12.h5.tmp-0-0000beef", ".ckpt-12.h5.tmp-1x-0000beef"})
+    EXPECT_FALSE(s2s::io::parse_temporary_name(other).has_value()) << other;
 }

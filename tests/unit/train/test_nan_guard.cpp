@@ -7,6 +7,7 @@
 
 #include "s2s/core/error.h"
 #include "s2s/train/clip.h"
+#include "s2s/kernels/tensor_ops.h"
 #include "s2s/train/nan_guard.h"
 
 using namespace s2s;
@@ -68,7 +69,7 @@ TEST(NanGuard, SkipCounts) {
 }
 
 TEST(NanGuard, AllFinite) {
-  EXPECT_TRUE(all_finite(Tensor::from_vector<double>({3}, {1, -1e300, 0})));
-  EXPECT_FALSE(all_finite(Tensor::from_vector<double>({2}, {1, kNan})));
-  EXPECT_FALSE(all_finite(Tensor::from_vector<float>({1}, {-kInfF})));
+  EXPECT_TRUE(kern::all_finite(Tensor::from_vector<double>({3}, {1, -1e300, 0})));
+  EXPECT_FALSE(kern::all_finite(Tensor::from_vector<double>({2}, {1, kNan})));
+  EXPECT_FALSE(kern::all_finite(Tensor::from_vector<float>({1}, {-kInfF})));
 }
