@@ -4,7 +4,9 @@
 // huge file never has to fit in memory; outputs are written in input order. --batch-size 1 (and
 // an interactive terminal on stdin) translates each line as soon as it is read, as translate does.
 // Progress (sentences, sentences/s) goes to stderr when the output is not a terminal; stdout
-// carries only translations.
+// carries only translations: detokenised (data/detokenizer.h) unless --tokenized asks for
+// translate's tokens joined by spaces. The bucket of a source is the first that training filled
+// with its length (I > len) unless --bucket-rule translate asks for translate's I >= len.
 #include <unistd.h>
 
 #include <chrono>
@@ -29,6 +31,8 @@ struct DecodeOptions {
   std::string device = "cpu";
   std::int64_t batch_size = 64;
   double progress_seconds = 5.0;
+  bool tokenized = false;
+  std::string bucket_rule = "training";
 };
 
 // "s2s decode: 12,800 sentences, 310.4 sentences/s" every `interval` seconds, and a summary.
@@ -66,6 +70,7 @@ int run_decode(const DecodeOptions& o) {
   dist::prepare_device(device, nullptr, "--device");
   model::LoadedModel loaded = model::load_model(o.checkpoint, dataset, device);
   decode::GreedyDecoder decoder(*loaded.model, *loaded.dataset);
+  decoder.set_bucket_rule(data::decode_bucket_rule_from_name(o.bucket_rule));
   std::ifstream in_file;
   std::istream* in = &std::cin;
   if (!o.input.empty()) {
@@ -92,7 +97,7 @@ int run_decode(const DecodeOptions& o) {
     const std::vector<decode::Translation> ts = decoder.translate_batch(lines, o.batch_size);
     for (const decode::Translation& t : ts) {
       if (!t.warning.empty()) std::cerr << t.warning << "\n";
-      *out << t.text << "\n";
+      *out << (o.tokenized ? t.tokenized : t.text) << "\n";
     }
     out->flush();
     progress.add(static_cast<std::int64_t>(lines.size()));
@@ -125,6 +130,14 @@ CommandRunner setup_decode(CLI::App& app) {
   app.add_option("--progress", o->progress_seconds,
                  "seconds between progress lines on stderr when the output is not a terminal (0: none)")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_flag("--tokenized", o->tokenized,
+               "print the target tokens joined by spaces, as translate does (default: detokenised text; "
+               "docs/dataset-format.md lists the rules)");
+  app.add_option("--bucket-rule", o->bucket_rule,
+                 "bucket of a source of length len: training = the first with I > len, the one training filled "
+                 "with that length; translate = the first with I >= len, as translate's decode()")
+      ->check(CLI::IsMember({"training", "translate"}))
       ->capture_default_str();
   return [o] { return run_decode(*o); };
 }

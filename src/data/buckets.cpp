@@ -64,11 +64,24 @@ int train_bucket(const std::vector<Bucket>& buckets, std::int64_t source_length,
   return -1;
 }
 
-DecodeBucket decode_bucket(const std::vector<Bucket>& buckets, std::int64_t source_length) {
+std::string_view decode_bucket_rule_name(DecodeBucketRule rule) {
+  return rule == DecodeBucketRule::Training ? "training" : "translate";
+}
+
+DecodeBucketRule decode_bucket_rule_from_name(std::string_view name) {
+  if (name == "training") return DecodeBucketRule::Training;
+  if (name == "translate") return DecodeBucketRule::Translate;
+  S2S_FAIL("unknown decode bucket rule '", name, "' (expected training or translate)");
+}
+
+DecodeBucket decode_bucket(const std::vector<Bucket>& buckets, std::int64_t source_length, DecodeBucketRule rule) {
   if (buckets.empty()) S2S_FAIL("decode_bucket: no buckets");
-  for (std::size_t i = 0; i < buckets.size(); ++i)
-    if (buckets[i].encoder_size >= source_length) return {static_cast<int>(i), false};
-  return {static_cast<int>(buckets.size()) - 1, true};
+  const bool strict = rule == DecodeBucketRule::Training;
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    const std::int64_t I = buckets[i].encoder_size;
+    if (strict ? I > source_length : I >= source_length) return {static_cast<int>(i), false};
+  }
+  return {static_cast<int>(buckets.size()) - 1, source_length > buckets.back().encoder_size};
 }
 
 }  // namespace s2s::data

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "s2s/core/error.h"
+#include "s2s/data/detokenizer.h"
 
 namespace s2s::data {
 
@@ -16,9 +17,10 @@ std::vector<std::int32_t> sentence_to_token_ids(std::string_view sentence, const
   return ids;
 }
 
-DecodeInput prepare_decode_input(std::span<const std::int32_t> ids, const std::vector<Bucket>& buckets) {
+DecodeInput prepare_decode_input(std::span<const std::int32_t> ids, const std::vector<Bucket>& buckets,
+                                 DecodeBucketRule rule) {
   DecodeInput in;
-  DecodeBucket choice = decode_bucket(buckets, static_cast<std::int64_t>(ids.size()));
+  DecodeBucket choice = decode_bucket(buckets, static_cast<std::int64_t>(ids.size()), rule);
   in.bucket = choice.bucket;
   in.truncated = choice.truncated;
   const auto I = static_cast<std::size_t>(buckets[static_cast<std::size_t>(choice.bucket)].encoder_size);
@@ -59,6 +61,14 @@ std::string ids_to_text(std::span<const std::int32_t> ids, const Vocabulary& voc
     out += vocab.token(*it);
   }
   return out;
+}
+
+std::string ids_to_detokenized_text(std::span<const std::int32_t> ids, const Vocabulary& vocab, TokenizerKind kind) {
+  auto end = std::find(ids.begin(), ids.end(), kEosId);
+  std::vector<std::string_view> tokens;
+  tokens.reserve(static_cast<std::size_t>(end - ids.begin()));
+  for (auto it = ids.begin(); it != end; ++it) tokens.push_back(vocab.token(*it));
+  return detokenize(tokens, kind);
 }
 
 }  // namespace s2s::data

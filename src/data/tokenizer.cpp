@@ -8,15 +8,6 @@ namespace s2s::data {
 namespace {
 // Python's bytes.split()/strip() whitespace: space, \t, \n, \r, \v, \f.
 inline bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-// The class of translate's _WORD_SPLIT = re.compile(b"([.,!?\"':;)(])").
-inline bool is_split_punct(char c) {
-  switch (c) {
-    case '.': case ',': case '!': case '?': case '"': case '\'': case ':': case ';': case ')': case '(':
-      return true;
-    default:
-      return false;
-  }
-}
 }  // namespace
 
 std::string_view tokenizer_name(TokenizerKind kind) { return kind == TokenizerKind::Basic ? "basic" : "space"; }
@@ -58,7 +49,7 @@ void tokenize(std::string_view line, const TokenizerOptions& options, Tokens& ou
     // re.split with a capturing group: text between separators, and each separator itself.
     std::uint32_t piece = start;
     for (std::uint32_t k = start; k < i; ++k) {
-      if (is_split_punct(s[k])) {
+      if (is_basic_punctuation(s[k])) {
         emit(piece, k);
         emit(k, k + 1);
         piece = k + 1;

@@ -59,7 +59,7 @@ std::vector<std::vector<std::int32_t>> GreedyDecoder::decode_rows(std::span<cons
 
 std::vector<std::int32_t> GreedyDecoder::decode_ids(std::span<const std::int32_t> source_ids, int* bucket,
                                                     std::string* warning) {
-  const data::DecodeInput input = data::prepare_decode_input(source_ids, buckets_);
+  const data::DecodeInput input = data::prepare_decode_input(source_ids, buckets_, bucket_rule_);
   if (bucket) *bucket = input.bucket;
   if (warning) *warning = input.warning;
   return std::move(decode_rows(std::span<const data::DecodeInput>(&input, 1))[0]);
@@ -74,7 +74,7 @@ std::vector<Translation> GreedyDecoder::translate_batch(std::span<const std::str
   std::vector<std::vector<std::size_t>> by_bucket(buckets_.size());  // sentence indices, input order
   for (std::size_t i = 0; i < n; ++i) {
     const auto ids = data::sentence_to_token_ids(sentences[i], dataset_.source_vocab(), dataset_.tokenizer());
-    inputs[i] = data::prepare_decode_input(ids, buckets_);
+    inputs[i] = data::prepare_decode_input(ids, buckets_, bucket_rule_);
     out[i].bucket = inputs[i].bucket;
     out[i].warning = inputs[i].warning;
     by_bucket[static_cast<std::size_t>(inputs[i].bucket)].push_back(i);
@@ -93,7 +93,8 @@ std::vector<Translation> GreedyDecoder::translate_batch(std::span<const std::str
           if (id == data::kEosId) break;
           t.ids.push_back(id);
         }
-        t.text = data::ids_to_text(t.ids, dataset_.target_vocab());
+        t.tokenized = data::ids_to_text(t.ids, dataset_.target_vocab());
+        t.text = data::ids_to_detokenized_text(t.ids, dataset_.target_vocab(), dataset_.tokenizer().kind);
       }
     }
   }

@@ -2,8 +2,14 @@
 // Owns: bucket definitions and translate's two bucket rules (legacy_seq2seq.md §8):
 //  - training (read_data): the FIRST bucket (I, O) with len(src) < I and len(tgt) + 1 < O, both
 //    strict (the +1 is the EOS appended to the target); a pair fitting none is dropped;
-//  - decoding: the first bucket with I >= len(src) (non-strict); when none fits, the LAST bucket,
-//    and only the last I tokens are fed ("Sentence truncated").
+//  - decoding (spec §11.10), two rules:
+//    - training (the default): the first bucket with I > len(src), strict, the bucket training
+//      filled with sources of that length; when none has I > len, the LAST bucket;
+//    - translate (decode() in translate.py): the first bucket with I >= len(src), non-strict, so
+//      a source of exactly I tokens fills that bucket's encoder with no PAD, which training never
+//      showed it (the quickstart's 5-symbol lines came out wrong); else the LAST bucket.
+//    Either way a source longer than the last I is truncated: only its last I tokens are fed
+//    ("Sentence truncated"). A source of exactly the last I fits it, untruncated, under both rules.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,10 +33,15 @@ void validate_buckets(const std::vector<Bucket>& buckets);
 // Training bucket of a pair (target length WITHOUT the EOS), or -1 when it fits no bucket.
 int train_bucket(const std::vector<Bucket>& buckets, std::int64_t source_length, std::int64_t target_length);
 
+enum class DecodeBucketRule { Training, Translate };
+std::string_view decode_bucket_rule_name(DecodeBucketRule rule);       // "training" | "translate"
+DecodeBucketRule decode_bucket_rule_from_name(std::string_view name);  // throws for other names
+
 struct DecodeBucket {
   int bucket = 0;
   bool truncated = false;  // the source is longer than the last bucket's I
 };
-DecodeBucket decode_bucket(const std::vector<Bucket>& buckets, std::int64_t source_length);
+DecodeBucket decode_bucket(const std::vector<Bucket>& buckets, std::int64_t source_length,
+                           DecodeBucketRule rule = DecodeBucketRule::Training);
 
 }  // namespace s2s::data

@@ -22,6 +22,16 @@ struct TokenizerOptions {
   bool normalize_digits = true;
 };
 
+// The basic tokenizer's punctuation class, translate's _WORD_SPLIT = re.compile(b"([.,!?\"':;)(])").
+constexpr bool is_basic_punctuation(char c) {
+  switch (c) {
+    case '.': case ',': case '!': case '?': case '"': case '\'': case ':': case ';': case ')': case '(':
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::string_view tokenizer_name(TokenizerKind kind);        // "basic" | "space"
 TokenizerKind tokenizer_from_name(std::string_view name);   // throws for other names
 

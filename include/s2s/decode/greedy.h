@@ -1,9 +1,11 @@
 #pragma once
-// Owns: greedy decoding exactly as translate's decode() (spec §8, §11.10): tokenise with the
-// dataset's tokenizer, map to source ids, choose the first bucket with I >= len (else the last,
+// Owns: greedy decoding as translate's decode() (spec §8, §11.10): tokenise with the dataset's
+// tokenizer, map to source ids, choose the bucket (by default the first with I > len, the one
+// training filled; translate's first with I >= len with set_bucket_rule(Translate); else the last,
 // truncated, with translate's warning), run the model with feed_previous (the loop function feeds
 // each step's argmax back in-graph), take the argmax of every one of the O projected logit vectors,
-// cut at the first EOS and print the target tokens joined by spaces (specials literally).
+// cut at the first EOS; the target tokens joined by spaces (translate's output, specials literally)
+// and detokenised (detokenizer.h).
 // Batched: translate_batch decodes the sentences of one bucket together, up to batch_size rows per
 // forward. Rows do not interact in the model (every op is row-wise or a matrix product over the
 // row's own features), so each row's result is the B = 1 result; on the CPU bit for bit (OpenBLAS
@@ -25,7 +27,8 @@ namespace s2s::decode {
 
 struct Translation {
   std::vector<std::int32_t> ids;  // output ids before the first EOS
-  std::string text;
+  std::string text;               // detokenised for the dataset's tokenizer (s2s decode's output)
+  std::string tokenized;          // the tokens joined by spaces, as translate prints them
   int bucket = 0;
   std::string warning;  // "Sentence truncated..." when the input did not fit the last bucket
 };
@@ -42,11 +45,14 @@ class GreedyDecoder {
                                        std::string* warning = nullptr);
   // Rows of one bucket decoded by one forward: [rows][O] argmax ids (EOS not cut). One device read.
   std::vector<std::vector<std::int32_t>> decode_rows(std::span<const data::DecodeInput> rows);
+  // Which bucket a source goes to (buckets.h); Training unless set.
+  void set_bucket_rule(data::DecodeBucketRule rule) { bucket_rule_ = rule; }
 
  private:
   model::Seq2SeqModel& model_;
   const data::Dataset& dataset_;
   std::vector<data::Bucket> buckets_;
+  data::DecodeBucketRule bucket_rule_ = data::DecodeBucketRule::Training;
 };
 
 }  // namespace s2s::decode

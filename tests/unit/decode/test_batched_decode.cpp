@@ -5,8 +5,9 @@
 // float64; GRU + attention in float32 too) on a synthetic dataset with three buckets; sentences of
 // every length from empty to past the last bucket (truncated, with the warning), unknown words.
 // Batch sizes 1, 3 and 64 (several forwards per bucket, a short last one) must give exactly the
-// reference, in input order; translate() too. Parameters are scaled up so that the random model's
-// outputs differ from sentence to sentence (a row put in the wrong place shows).
+// reference, in input order; translate() too; under both bucket rules (the default training rule
+// and translate's). Parameters are scaled up so that the random model's outputs differ from
+// sentence to sentence (a row put in the wrong place shows).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -33,10 +34,11 @@ struct Reference {
 };
 
 // translate's decode() for one sentence, batch size 1, one host read per step.
-Reference reference_translate(model::Seq2SeqModel& model, const data::Dataset& ds, const std::string& sentence) {
+Reference reference_translate(model::Seq2SeqModel& model, const data::Dataset& ds, const std::string& sentence,
+                              data::DecodeBucketRule rule) {
   ag::TapeScope no_tape(nullptr);
   const auto ids = data::sentence_to_token_ids(sentence, ds.source_vocab(), ds.tokenizer());
-  const data::DecodeInput input = data::prepare_decode_input(ids, ds.buckets());
+  const data::DecodeInput input = data::prepare_decode_input(ids, ds.buckets(), rule);
   const data::Batch batch = data::make_decode_batch(input, ds.buckets());
   EXPECT_EQ(batch.batch_size, 1);
   model::ForwardResult r = model.forward(model::Seq2SeqBatch::from(batch), model::ForwardMode::Decode);
@@ -67,7 +69,7 @@ std::vector<std::string> test_sentences() {
                                 "zebra a 42",               // unknown word, a number
                                 "a",
                                 "b b b b b",
-                                "h g f e d c b a",          // 8 tokens: bucket (8, 9), non-strict I >= len
+                                "h g f e d c b a",          // 8 tokens: the last bucket (8, 9), whole
                                 "c d e"};                   // a repeat
   PhiloxStream rng(5, 0);
   for (int i = 0; i < 160; ++i) {
@@ -114,6 +116,8 @@ class BatchedDecode : public ::testing::TestWithParam<ModelCase> {
     delete dir_;
   }
 
+  void check_against_reference(data::DecodeBucketRule rule);
+
   std::unique_ptr<model::Seq2SeqModel> make_model() const {
     config::TrainConfig cfg;
     config::config_apply_overrides(cfg, GetParam().overrides);
@@ -138,21 +142,31 @@ class BatchedDecode : public ::testing::TestWithParam<ModelCase> {
 };
 
 TEST_P(BatchedDecode, EveryBatchSizeGivesTheBatchOneReferenceInOrder) {
+  for (const auto rule : {data::DecodeBucketRule::Training, data::DecodeBucketRule::Translate}) {
+    SCOPED_TRACE("bucket rule " + std::string(data::decode_bucket_rule_name(rule)));
+    check_against_reference(rule);
+  }
+}
+
+void BatchedDecode::check_against_reference(data::DecodeBucketRule rule) {
   auto model = make_model();
   const data::Dataset& ds = **dataset_;
   GreedyDecoder decoder(*model, ds);
+  if (rule != data::DecodeBucketRule::Training) decoder.set_bucket_rule(rule);
   const std::vector<std::string> sentences = test_sentences();
   std::vector<Reference> refs;
-  for (const auto& s : sentences) refs.push_back(reference_translate(*model, ds, s));
+  for (const auto& s : sentences) refs.push_back(reference_translate(*model, ds, s, rule));
 
-  // The cases the sentences were chosen for, checked by hand.
+  // The cases the sentences were chosen for, checked by hand (buckets (3,4) (5,6) (8,9)).
+  const bool translate = rule == data::DecodeBucketRule::Translate;
   EXPECT_EQ(refs[2].bucket, 0);  // the empty line is decoded (translate does), in the first bucket
   EXPECT_EQ(refs[5].bucket, 2);
   EXPECT_NE(refs[5].warning.find("Sentence truncated: 12 tokens"), std::string::npos) << refs[5].warning;
   EXPECT_EQ(refs[9].bucket, 2);
   EXPECT_TRUE(refs[9].warning.empty());
-  EXPECT_EQ(refs[1].bucket, 0);  // 3 tokens, I = 3
-  EXPECT_EQ(refs[3].bucket, 1);
+  EXPECT_EQ(refs[1].bucket, translate ? 0 : 1);  // 3 tokens: I = 3 >= 3, but not > 3
+  EXPECT_EQ(refs[3].bucket, 1);                  // 4 tokens
+  EXPECT_EQ(refs[4].bucket, 2);                  // 7 tokens
   std::set<std::string> texts;
   std::set<int> buckets;
   for (const auto& r : refs) texts.insert(r.text), buckets.insert(r.bucket);
@@ -167,6 +181,8 @@ TEST_P(BatchedDecode, EveryBatchSizeGivesTheBatchOneReferenceInOrder) {
     for (std::size_t i = 0; i < sentences.size(); ++i) {
       SCOPED_TRACE("batch " + std::to_string(batch) + ", sentence " + std::to_string(i) + " '" + sentences[i] + "'");
       EXPECT_EQ(got[i].ids, refs[i].ids);
+      EXPECT_EQ(got[i].tokenized, refs[i].text);
+      // The synthetic symbols are letters, untouched by detokenisation (its rules: test_detokenizer).
       EXPECT_EQ(got[i].text, refs[i].text);
       EXPECT_EQ(got[i].bucket, refs[i].bucket);
       EXPECT_EQ(got[i].warning, refs[i].warning);
