@@ -16,7 +16,9 @@ class ModelStepper final : public BeamStepper {
  public:
   ModelStepper(model::Seq2SeqModel& model, nn::DecoderMemory memory) : model_(model), memory_(std::move(memory)) {}
   Tensor step(const Tensor& ids) override { return model_.decode_step(ids, memory_); }
-  void reorder(const Tensor& rows) override { memory_ = model::Seq2SeqModel::reorder(memory_, rows); }
+  void reorder(const Tensor& rows, bool same_sources) override {
+    memory_ = model::Seq2SeqModel::reorder(memory_, rows, same_sources);
+  }
   Device device() const override { return model_.params().device(); }
 
  private:

@@ -66,21 +66,25 @@ std::vector<std::vector<Hypothesis>> beam_search(BeamStepper& stepper, std::span
     horizon = std::max(horizon, m);
   }
   const Device device = stepper.device();
-  const std::int64_t R = N * k;
   const auto row = [](std::int64_t r) { return static_cast<std::size_t>(r); };
+  const double alpha = options.length_penalty;
 
-  // Beam b of source n is row n·k + b. Every source starts with one live beam (b = 0, GO).
-  std::vector<std::int32_t> parents(row(R));
-  for (std::int64_t r = 0; r < R; ++r) parents[row(r)] = static_cast<std::int32_t>(r / k);
-  stepper.reorder(upload_i32(parents, device));
-  std::vector<std::int32_t> tokens(row(R), data::kGoId);
-  std::vector<double> scores(row(R), kDead);
+  // The sources still searched, in order; beam b of active[a] is row a·k + b. Every source starts
+  // with one live beam (b = 0, GO); a source that stops leaves the rows (they are compacted away).
+  std::vector<std::int64_t> active(static_cast<std::size_t>(N));
+  for (std::int64_t n = 0; n < N; ++n) active[row(n)] = n;
+  std::vector<std::int32_t> parents(row(N * k));
+  for (std::int64_t r = 0; r < N * k; ++r) parents[row(r)] = static_cast<std::int32_t>(r / k);
+  stepper.reorder(upload_i32(parents, device), /*same_sources=*/false);
+  std::vector<std::int32_t> tokens(row(N * k), data::kGoId);
+  std::vector<double> scores(row(N * k), kDead);
   for (std::int64_t n = 0; n < N; ++n) scores[row(n * k)] = 0.0;
-  std::vector<std::vector<std::int32_t>> history(row(R));
-  std::vector<char> done(static_cast<std::size_t>(N), 0);
+  std::vector<std::vector<std::int32_t>> history(row(N * k));
   Tensor all_columns;  // int32 [k·V]: 0, 1, …, on the device
 
-  for (std::int64_t t = 1; t <= horizon; ++t) {
+  for (std::int64_t t = 1; t <= horizon && !active.empty(); ++t) {
+    const auto A = static_cast<std::int64_t>(active.size());
+    const std::int64_t R = A * k;
     const Tensor logits = stepper.step(upload_i32(tokens, device));  // [R, V]
     S2S_CHECK(logits.ndim() == 2 && logits.dim(0) == R, "beam search: the step returned logits ",
               shape_str(logits.shape()), " for ", R, " rows");
@@ -91,45 +95,45 @@ std::vector<std::vector<Hypothesis>> beam_search(BeamStepper& stepper, std::span
       for (std::int64_t c = 0; c < C; ++c) cols[row(c)] = static_cast<std::int32_t>(c);
       all_columns = upload_i32(cols, device);
     }
-    // total[r, y] = scores[r] + log softmax(logits[r])[y], viewed as [N, k·V] per source.
+    // total[r, y] = scores[r] + log softmax(logits[r])[y], viewed as [A, k·V] per source.
     Tensor log_probs = Tensor::empty({R, V}, dtype, device);
     kern::log_softmax_rows(log_probs, logits);
     const Tensor beam_scores = Tensor::from_vector<double>({R, 1}, scores).to_dtype(dtype).to(device);
     Tensor total = Tensor::empty({R, V, 1}, dtype, device);
     kern::add_broadcast_middle(total, log_probs.reshape({R, V, 1}), beam_scores);
-    const Tensor per_source = total.reshape({N, C});
-    Tensor work = Tensor::empty({N, C}, dtype, device);
+    const Tensor per_source = total.reshape({A, C});
+    Tensor work = Tensor::empty({A, C}, dtype, device);
     work.copy_from(per_source);
     const std::int64_t count = std::min(2 * k, C);
-    const std::vector<std::int32_t> picked = top_columns(work, count, all_columns);  // [N][count]
+    const std::vector<std::int32_t> picked = top_columns(work, count, all_columns);  // [A][count]
     std::vector<std::int32_t> flat(picked.size());
-    for (std::int64_t n = 0; n < N; ++n)
+    for (std::int64_t a = 0; a < A; ++a)
       for (std::int64_t j = 0; j < count; ++j)
-        flat[row(n * count + j)] = static_cast<std::int32_t>(n * C + picked[row(n * count + j)]);
-    Tensor values = Tensor::empty({N * count, 1}, dtype, device);
-    kern::embedding_gather(values, per_source.reshape({N * C, 1}), upload_i32(flat, device));
+        flat[row(a * count + j)] = static_cast<std::int32_t>(a * C + picked[row(a * count + j)]);
+    Tensor values = Tensor::empty({A * count, 1}, dtype, device);
+    kern::embedding_gather(values, per_source.reshape({A * C, 1}), upload_i32(flat, device));
     const std::vector<double> value = values.to(Device::CPU).to_dtype(DType::F64).to_vector<double>();
 
     std::vector<std::int32_t> next_parents(row(R)), next_tokens(row(R), data::kPadId);
     std::vector<double> next_scores(row(R), kDead);
     std::vector<std::vector<std::int32_t>> next_history(row(R));
-    for (std::int64_t n = 0; n < N; ++n) {
-      for (std::int64_t b = 0; b < k; ++b) next_parents[row(n * k + b)] = static_cast<std::int32_t>(n * k);
-      if (done[row(n)]) continue;
-      auto& fin = finished[row(n)];
+    std::vector<char> stop(row(A), 0);
+    for (std::int64_t a = 0; a < A; ++a) {
+      auto& fin = finished[row(active[row(a)])];
+      for (std::int64_t b = 0; b < k; ++b) next_parents[row(a * k + b)] = static_cast<std::int32_t>(a * k);
       std::int64_t live = 0;
       double best_live = kDead;
       for (std::int64_t j = 0; j < count && live < k; ++j) {
-        const double v = value[row(n * count + j)];
-        if (v < kDeadBelow) break;  // ranked: the rest extend dead rows too
-        const std::int32_t c = picked[row(n * count + j)];
-        const std::int64_t parent = n * k + c / V;
+        const double v = value[row(a * count + j)];
+        if (v < kDeadBelow) break;  // ranked: the rest extend unused rows too
+        const std::int32_t c = picked[row(a * count + j)];
+        const std::int64_t parent = a * k + c / V;
         const auto symbol = static_cast<std::int32_t>(c % V);
         if (symbol == data::kEosId) {
-          fin.push_back({history[row(parent)], v / length_penalty(t, options.length_penalty), v, t, true});
+          fin.push_back({history[row(parent)], v / length_penalty(t, alpha), v, t, true});
           continue;
         }
-        const std::int64_t r = n * k + live++;
+        const std::int64_t r = a * k + live++;
         next_parents[row(r)] = static_cast<std::int32_t>(parent);
         next_tokens[row(r)] = symbol;
         next_scores[row(r)] = v;
@@ -137,30 +141,47 @@ std::vector<std::vector<Hypothesis>> beam_search(BeamStepper& stepper, std::span
         next_history[row(r)].push_back(symbol);
         best_live = std::max(best_live, v);
       }
-      const std::int64_t max_len = max_steps[row(n)];
+      const std::int64_t max_len = max_steps[row(active[row(a)])];
       if (t >= max_len) {
         for (std::int64_t b = 0; b < live; ++b) {
-          const std::int64_t r = n * k + b;
-          fin.push_back({next_history[row(r)], next_scores[row(r)] / length_penalty(t, options.length_penalty),
-                         next_scores[row(r)], t, false});
+          const std::int64_t r = a * k + b;
+          fin.push_back({next_history[row(r)], next_scores[row(r)] / length_penalty(t, alpha), next_scores[row(r)], t,
+                         false});
         }
-        done[row(n)] = 1;
+        stop[row(a)] = 1;
       } else if (live == 0) {
-        done[row(n)] = 1;
+        stop[row(a)] = 1;
       } else if (static_cast<std::int64_t>(fin.size()) >= options.n_best) {
         sort_best_first(fin);
-        const double bound = best_live / length_penalty(max_len, options.length_penalty);
-        if (fin[row(options.n_best - 1)].score >= bound) done[row(n)] = 1;
-      }
-      if (done[row(n)]) {
-        for (std::int64_t b = 0; b < k; ++b) next_scores[row(n * k + b)] = kDead;
+        if (fin[row(options.n_best - 1)].score >= best_live / length_penalty(max_len, alpha)) stop[row(a)] = 1;
       }
     }
-    if (std::all_of(done.begin(), done.end(), [](char d) { return d != 0; })) break;
-    stepper.reorder(upload_i32(next_parents, device));
-    tokens = std::move(next_tokens);
-    scores = std::move(next_scores);
-    history = std::move(next_history);
+    if (std::none_of(stop.begin(), stop.end(), [](char x) { return x != 0; })) {
+      stepper.reorder(upload_i32(next_parents, device), /*same_sources=*/true);
+      tokens = std::move(next_tokens);
+      scores = std::move(next_scores);
+      history = std::move(next_history);
+      continue;
+    }
+    // Some sources stopped: keep the rows of the others (their attention memory moves too).
+    std::vector<std::int64_t> kept;
+    std::vector<std::int32_t> rows;
+    tokens.clear();
+    scores.clear();
+    history.clear();
+    for (std::int64_t a = 0; a < A; ++a) {
+      if (stop[row(a)]) continue;
+      kept.push_back(active[row(a)]);
+      for (std::int64_t b = 0; b < k; ++b) {
+        const std::int64_t r = a * k + b;
+        rows.push_back(next_parents[row(r)]);
+        tokens.push_back(next_tokens[row(r)]);
+        scores.push_back(next_scores[row(r)]);
+        history.push_back(std::move(next_history[row(r)]));
+      }
+    }
+    active = std::move(kept);
+    if (!active.empty()) stepper.reorder(upload_i32(rows, device), /*same_sources=*/false);
   }
   for (auto& fin : finished) {
     sort_best_first(fin);

@@ -125,15 +125,23 @@ Var incremental_decode_step(ParamStore& ps, const Tensor& ids, DecoderMemory& me
   return options.output_projection ? options.output_projection->apply(output) : output;
 }
 
-DecoderMemory reorder_rows(const DecoderMemory& memory, const Tensor& rows) {
+DecoderMemory reorder_rows(const DecoderMemory& memory, const Tensor& rows, bool same_sources) {
   S2S_CHECK(rows.defined() && rows.dtype() == DType::I32 && rows.ndim() == 1,
             "reorder_rows: rows must be int32 [R]");
+  S2S_CHECK(!same_sources || rows.numel() == memory.rows(), "reorder_rows: ", rows.numel(), " rows for ",
+            memory.rows(), " (same_sources keeps the row count)");
   DecoderMemory out;
   out.state = memory.state.map([&](const Var& s) { return gather_rows(s, rows); });
-  out.hidden = gather_rows(memory.hidden, rows);
-  for (const Var& f : memory.features) out.features.push_back(gather_rows(f, rows));
   out.v = memory.v;
-  out.mask_bias = gather_rows(memory.mask_bias, rows);
+  if (same_sources) {
+    out.hidden = memory.hidden;
+    out.features = memory.features;
+    out.mask_bias = memory.mask_bias;
+  } else {
+    out.hidden = gather_rows(memory.hidden, rows);
+    for (const Var& f : memory.features) out.features.push_back(gather_rows(f, rows));
+    out.mask_bias = gather_rows(memory.mask_bias, rows);
+  }
   for (const Var& a : memory.attns) out.attns.push_back(gather_rows(a, rows));
   out.steps = memory.steps;
   return out;

@@ -27,7 +27,9 @@ class Stepper final : public decode::BeamStepper {
  public:
   Stepper(model::Seq2SeqModel& m, nn::DecoderMemory mem) : m_(m), mem_(std::move(mem)) {}
   Tensor step(const Tensor& ids) override { return m_.decode_step(ids, mem_); }
-  void reorder(const Tensor& rows) override { mem_ = model::Seq2SeqModel::reorder(mem_, rows); }
+  void reorder(const Tensor& rows, bool same_sources) override {
+    mem_ = model::Seq2SeqModel::reorder(mem_, rows, same_sources);
+  }
   Device device() const override { return m_.params().device(); }
 
  private:

@@ -56,7 +56,9 @@ class BeamStepper {
   // that device: GO at the first step); advances every row's state.
   virtual Tensor step(const Tensor& ids) = 0;
   // Row r of the new state is row rows[r] of the current one (rows: int32 [R'], on the device).
-  virtual void reorder(const Tensor& rows) = 0;
+  // same_sources: rows[r] belongs to the same source as row r (a beam's parent is a beam of its
+  // own source), so per-source memory (the attention states) need not move.
+  virtual void reorder(const Tensor& rows, bool same_sources) = 0;
   virtual Device device() const = 0;
 };
 

@@ -89,8 +89,8 @@ class Seq2SeqModel {
   // reorder gathers rows (int32 [R'] of row indices on the model's device).
   nn::DecoderMemory encode(const Seq2SeqBatch& batch);
   Tensor decode_step(const Tensor& previous_ids, nn::DecoderMemory& state);
-  static nn::DecoderMemory reorder(const nn::DecoderMemory& state, const Tensor& rows) {
-    return nn::reorder_rows(state, rows);
+  static nn::DecoderMemory reorder(const nn::DecoderMemory& state, const Tensor& rows, bool same_sources = false) {
+    return nn::reorder_rows(state, rows, same_sources);
   }
 
   ag::ParamStore& params() { return *store_; }

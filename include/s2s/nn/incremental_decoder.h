@@ -55,6 +55,9 @@ Var incremental_decode_step(ParamStore& ps, const Tensor& ids, DecoderMemory& me
                             const IncrementalSeq2SeqOptions& options);
 
 // Row r of the result is row rows[r] of `memory` (rows: int32 [R'] on the memory's device).
-DecoderMemory reorder_rows(const DecoderMemory& memory, const Tensor& rows);
+// same_sources: every row keeps its source (rows[r] holds the same source as row r, as between
+// the beams of one source), so the per-source attention memory (H, F_k, the mask) is kept as it
+// is and only the state and the attention reads are gathered.
+DecoderMemory reorder_rows(const DecoderMemory& memory, const Tensor& rows, bool same_sources = false);
 
 }  // namespace s2s::nn

@@ -48,7 +48,7 @@ class TableStepper final : public BeamStepper {
     }
     return Tensor::from_vector<double>({std::int64_t(prev.size()), V_}, logits);
   }
-  void reorder(const Tensor& rows) override { rows_.assign(std::size_t(rows.numel()), 0); }
+  void reorder(const Tensor& rows, bool) override { rows_.assign(std::size_t(rows.numel()), 0); }
   Device device() const override { return Device::CPU; }
   std::vector<int> rows_ = std::vector<int>(1);
 
@@ -157,7 +157,9 @@ class ModelStepperForTest final : public BeamStepper {
  public:
   ModelStepperForTest(model::Seq2SeqModel& m, nn::DecoderMemory mem) : m_(m), mem_(std::move(mem)) {}
   Tensor step(const Tensor& ids) override { return m_.decode_step(ids, mem_); }
-  void reorder(const Tensor& rows) override { mem_ = model::Seq2SeqModel::reorder(mem_, rows); }
+  void reorder(const Tensor& rows, bool same_sources) override {
+    mem_ = model::Seq2SeqModel::reorder(mem_, rows, same_sources);
+  }
   Device device() const override { return Device::CPU; }
 
  private:
