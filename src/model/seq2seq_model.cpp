@@ -249,8 +249,8 @@ nn::DecoderMemory Seq2SeqModel::encode(const Seq2SeqBatch& batch) {
   nn::Ids enc;
   for (std::int64_t t = 0; t < enc_len; ++t) enc.push_back(enc_ids[t]);
   ag::VariableScope sharing(*store_, "", ag::Reuse::Yes);
-  return nn::incremental_encode(*store_, enc, impl_->cell, source_vocab_, target_vocab_,
-                                config_.effective_embedding_size(), incremental_options());
+  return nn::incremental_encode(*store_, enc, impl_->cell, source_vocab_, config_.effective_embedding_size(),
+                                incremental_options());
 }
 
 Tensor Seq2SeqModel::decode_step(const Tensor& previous_ids, nn::DecoderMemory& state) {

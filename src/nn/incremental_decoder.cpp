@@ -49,8 +49,8 @@ Var gather_rows(const Var& x, const Tensor& rows) {
 std::int64_t DecoderMemory::rows() const { return state.flatten().front().dim(0); }
 
 DecoderMemory incremental_encode(ParamStore& ps, const Ids& encoder_inputs, const CellPtr& cell,
-                                 std::int64_t num_encoder_symbols, std::int64_t num_decoder_symbols,
-                                 std::int64_t embedding_size, const IncrementalSeq2SeqOptions& options) {
+                                 std::int64_t num_encoder_symbols, std::int64_t embedding_size,
+                                 const IncrementalSeq2SeqOptions& options) {
   S2S_CHECK(cell != nullptr, "incremental_encode: cell must be an RNNCell");
   ag::VariableScope reuse(ps, "", ag::Reuse::Yes);
   DecoderMemory m;
@@ -83,7 +83,6 @@ DecoderMemory incremental_encode(ParamStore& ps, const Ids& encoder_inputs, cons
     for (std::int64_t k = 0; k < options.num_heads; ++k)
       m.attns.push_back(detail::filled({B, A}, dtype, m.hidden.device(), 0.0));
   }
-  (void)num_decoder_symbols;
   return m;
 }
 

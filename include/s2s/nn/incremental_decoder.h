@@ -44,8 +44,8 @@ struct DecoderMemory {
 
 // Runs the encoder on int32 ids [B] per step (time-major, as the full functions take them).
 DecoderMemory incremental_encode(ParamStore& ps, const Ids& encoder_inputs, const CellPtr& cell,
-                                 std::int64_t num_encoder_symbols, std::int64_t num_decoder_symbols,
-                                 std::int64_t embedding_size, const IncrementalSeq2SeqOptions& options);
+                                 std::int64_t num_encoder_symbols, std::int64_t embedding_size,
+                                 const IncrementalSeq2SeqOptions& options);
 
 // One decoder step with input ids [R] (GO at step 0, the chosen previous symbols after): returns
 // the logits [R, num_decoder_symbols] (the projection applied when one is given) and advances
