@@ -7,14 +7,19 @@
 // carries only translations: detokenised (data/detokenizer.h) unless --tokenized asks for
 // translate's tokens joined by spaces. The bucket of a source is the first that training filled
 // with its length (I > len) unless --bucket-rule translate asks for translate's I >= len.
+// Beam search (--beam K > 1, or any of --n-best, --length-penalty, --max-length-ratio): the same
+// chunks through BeamSearchDecoder; with --n-best N every sentence prints its N best hypotheses as
+// `index ||| hypothesis ||| score` (index 0-based in input order, score log P / lp; docs/decoding.md).
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 
 #include "commands.h"
+#include "s2s/decode/beam_decoder.h"
 #include "s2s/decode/greedy.h"
 #include "s2s/dist/device_setup.h"
 #include "s2s/model/model_loader.h"
@@ -33,6 +38,13 @@ struct DecodeOptions {
   double progress_seconds = 5.0;
   bool tokenized = false;
   std::string bucket_rule = "training";
+  // Beam search (beam_decoder.h); all at their defaults: greedy decoding.
+  std::int64_t beam = 1;
+  std::int64_t n_best = 0;  // 0: not given (one line per sentence, no score)
+  double length_penalty = 0.0;
+  double max_length_ratio = 0.0;
+  std::int64_t max_length_offset = 0;
+  bool use_beam() const { return beam > 1 || n_best > 0 || length_penalty != 0.0 || max_length_ratio > 0.0; }
 };
 
 // "s2s decode: 12,800 sentences, 310.4 sentences/s" every `interval` seconds, and a summary.
@@ -71,6 +83,17 @@ int run_decode(const DecodeOptions& o) {
   model::LoadedModel loaded = model::load_model(o.checkpoint, dataset, device);
   decode::GreedyDecoder decoder(*loaded.model, *loaded.dataset);
   decoder.set_bucket_rule(data::decode_bucket_rule_from_name(o.bucket_rule));
+  decode::BeamDecodeOptions beam_options;
+  beam_options.beam.beam_size = o.beam;
+  beam_options.beam.n_best = std::max<std::int64_t>(1, o.n_best);
+  beam_options.beam.length_penalty = o.length_penalty;
+  beam_options.batch_size = o.batch_size;
+  beam_options.max_length_ratio = o.max_length_ratio;
+  beam_options.max_length_offset = o.max_length_offset;
+  beam_options.bucket_rule = data::decode_bucket_rule_from_name(o.bucket_rule);
+  S2S_CHECK(beam_options.beam.n_best <= o.beam, "--n-best ", o.n_best, " exceeds --beam ", o.beam);
+  decode::BeamSearchDecoder beam_decoder(*loaded.model, *loaded.dataset, beam_options);
+  std::int64_t sentence_index = 0;
   std::ifstream in_file;
   std::istream* in = &std::cin;
   if (!o.input.empty()) {
@@ -93,7 +116,27 @@ int run_decode(const DecodeOptions& o) {
   DecodeProgress progress(o.progress_seconds > 0 && !interactive && !output_is_terminal, o.progress_seconds);
   std::vector<std::string> lines;
   lines.reserve(chunk);
+  auto decode_chunk_beam = [&] {
+    const std::vector<decode::BeamTranslation> ts = beam_decoder.translate_batch(lines);
+    for (const decode::BeamTranslation& t : ts) {
+      if (!t.warning.empty()) std::cerr << t.warning << "\n";
+      for (std::size_t h = 0; h < t.texts.size(); ++h) {
+        if (o.n_best > 0) {
+          char score[32];
+          std::snprintf(score, sizeof score, "%.6f", t.hypotheses[h].score);
+          *out << sentence_index << " ||| " << (o.tokenized ? t.tokenized[h] : t.texts[h]) << " ||| " << score << "\n";
+        } else {
+          *out << (o.tokenized ? t.tokenized[h] : t.texts[h]) << "\n";
+        }
+      }
+      ++sentence_index;
+    }
+    out->flush();
+    progress.add(static_cast<std::int64_t>(lines.size()));
+    lines.clear();
+  };
   auto decode_chunk = [&] {
+    if (o.use_beam()) return decode_chunk_beam();
     const std::vector<decode::Translation> ts = decoder.translate_batch(lines, o.batch_size);
     for (const decode::Translation& t : ts) {
       if (!t.warning.empty()) std::cerr << t.warning << "\n";
@@ -138,6 +181,23 @@ CommandRunner setup_decode(CLI::App& app) {
                  "bucket of a source of length len: training = the first with I > len, the one training filled "
                  "with that length; translate = the first with I >= len, as translate's decode()")
       ->check(CLI::IsMember({"training", "translate"}))
+      ->capture_default_str();
+  app.add_option("--beam", o->beam, "beam size k (1: greedy decoding unless another beam option is given)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 10))
+      ->capture_default_str();
+  app.add_option("--n-best", o->n_best,
+                 "print the N best hypotheses of each sentence as `index ||| hypothesis ||| score` (N <= --beam)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 10));
+  app.add_option("--length-penalty,--alpha", o->length_penalty,
+                 "GNMT length penalty alpha: scores are log P / ((5 + |Y|) / 6)^alpha (0: plain log P)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--max-length-ratio", o->max_length_ratio,
+                 "beam search max output length = ceil(ratio * source tokens) + --max-length-offset "
+                 "(0: the bucket's decoder size, as greedy decoding)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--max-length-offset", o->max_length_offset, "added to the ratio's max length (see --max-length-ratio)")
       ->capture_default_str();
   return [o] { return run_decode(*o); };
 }

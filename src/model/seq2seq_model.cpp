@@ -227,6 +227,41 @@ ForwardResult Seq2SeqModel::forward_feed(const StepFeed& feed, ForwardMode mode)
   return result;
 }
 
+nn::IncrementalSeq2SeqOptions Seq2SeqModel::incremental_options() const {
+  nn::IncrementalSeq2SeqOptions o;
+  o.attention = config_.attention;
+  o.num_heads = config_.num_heads;
+  if (sampled_) o.output_projection = nn::OutputProjection{impl_->proj_w, impl_->proj_b, /*transposed=*/true};
+  o.dtype = config_.dtype;
+  return o;
+}
+
+nn::DecoderMemory Seq2SeqModel::encode(const Seq2SeqBatch& batch) {
+  S2S_CHECK(batch.bucket < buckets_.size(), "bucket ", batch.bucket, " of ", buckets_.size());
+  const std::int64_t enc_len = buckets_[batch.bucket].first;
+  S2S_CHECK(batch.encoder_inputs.dim(0) == enc_len, "Encoder length must be equal to the one in bucket, ",
+            batch.encoder_inputs.dim(0), " != ", enc_len);
+  if (!variables_created_) create_variables();
+  ag::TapeScope no_tape(nullptr);
+  for (auto& d : impl_->dropouts) d->set_enabled(false);
+  const Device device = config_.device;
+  const Tensor enc_ids = batch.encoder_inputs.to(device);
+  nn::Ids enc;
+  for (std::int64_t t = 0; t < enc_len; ++t) enc.push_back(enc_ids[t]);
+  ag::VariableScope sharing(*store_, "", ag::Reuse::Yes);
+  return nn::incremental_encode(*store_, enc, impl_->cell, source_vocab_, config_.effective_embedding_size(),
+                                incremental_options());
+}
+
+Tensor Seq2SeqModel::decode_step(const Tensor& previous_ids, nn::DecoderMemory& state) {
+  ag::TapeScope no_tape(nullptr);
+  for (auto& d : impl_->dropouts) d->set_enabled(false);
+  ag::VariableScope sharing(*store_, "", ag::Reuse::Yes);
+  return nn::incremental_decode_step(*store_, previous_ids, state, impl_->cell, target_vocab_,
+                                     config_.effective_embedding_size(), incremental_options())
+      .value();
+}
+
 void Seq2SeqModel::create_variables() {
   ag::TapeScope no_tape(nullptr);
   const auto [enc_len, dec_len] = buckets_.front();

@@ -8,6 +8,7 @@
 
 #include <cfloat>
 
+#include "attention_step.h"
 #include "decoder_loop.h"
 #include "s2s/autograd/ops.h"
 #include "s2s/autograd/rnn_ops.h"
@@ -17,23 +18,14 @@
 #include "var_helpers.h"
 
 namespace s2s::nn {
-namespace {
+namespace detail {
 
-struct AttentionHeads {
-  Var hidden;                   // H [B, L, A]
-  Var mask_bias;                // [B, L]: 0 or −FLT_MAX (s2s's optional padding mask), or undefined
-  std::vector<Var> features;    // F_k [B, L, A]
-  std::vector<Var> v;           // v_k [A]
-  std::int64_t batch, length, size;
-};
-
-// attention(S): one read vector [B, A] per head.
 std::vector<Var> attention(ParamStore& ps, const AttentionHeads& heads, const State& query_state) {
   std::vector<Var> parts = query_state.flatten();
   for (const auto& p : parts)
     S2S_CHECK(p.ndim() == 2, "attention_decoder: every state component must be [B, n], got ", shape_str(p.shape()));
   Var query = parts.size() == 1 ? parts[0] : ag::concat(parts);
-  const std::int64_t B = heads.batch, L = heads.length, A = heads.size;
+  const std::int64_t B = query.dim(0), L = heads.length, A = heads.size;
   std::vector<Var> reads;
   for (std::size_t k = 0; k < heads.features.size(); ++k) {
     ag::VariableScope scope(ps, "Attention_" + std::to_string(k));
@@ -46,6 +38,70 @@ std::vector<Var> attention(ParamStore& ps, const AttentionHeads& heads, const St
   }
   return reads;
 }
+
+AttentionHeads make_attention_heads(ParamStore& ps, const Var& attention_states, std::int64_t num_heads,
+                                    const std::optional<Tensor>& attention_mask, DType dtype) {
+  S2S_CHECK(attention_states.defined() && attention_states.ndim() == 3,
+            "Shape[2] of attention_states must be known: ",
+            attention_states.defined() ? shape_str(attention_states.shape()) : std::string("None"),
+            " (attention_states must be [B, L, A])");
+  const Device device = attention_states.device();
+  AttentionHeads heads;
+  heads.hidden = attention_states;
+  heads.batch = attention_states.dim(0);
+  heads.length = attention_states.dim(1);
+  heads.size = attention_states.dim(2);
+  const std::int64_t B = heads.batch, L = heads.length, A = heads.size;
+  if (attention_mask) {
+    Tensor m = *attention_mask;
+    S2S_CHECK(m.defined() && m.numel() == B * L, "attention_decoder: attention_mask must be [", B, ", ", L, "], got ",
+              m.defined() ? shape_str(m.shape()) : std::string("an undefined tensor"));
+    // A mask already in the step's dtype and memory (mask_padding builds it there) is used as it
+    // is; any other is converted once (a host mask: one upload).
+    if (m.dtype() != dtype || m.device() != device) m = m.to(Device::CPU).to_dtype(dtype).to(device);
+    // bias = FLT_MAX·(mask − 1): 0 where the mask is 1, −FLT_MAX where it is 0 (exact in both
+    // dtypes), on the device.
+    Tensor bias = Tensor::empty({B, L}, dtype, device);
+    kern::fill(bias, -double(FLT_MAX));
+    kern::axpy(bias, m.reshape({B, L}), double(FLT_MAX));
+    heads.mask_bias = ag::constant(bias);
+  }
+  Var hidden_2d = ag::reshape(attention_states, {B * L, A});
+  for (std::int64_t k = 0; k < num_heads; ++k) {
+    Var w = ps.get_variable("AttnW_" + std::to_string(k), {1, 1, A, A}, std::nullopt, dtype);
+    heads.features.push_back(ag::reshape(ag::matmul(hidden_2d, ag::reshape(w, {A, A})), {B, L, A}));
+    Var v = ps.get_variable("AttnV_" + std::to_string(k), {A}, std::nullopt, dtype);
+    heads.v.push_back(v);
+  }
+  return heads;
+}
+
+AttentionStep attention_decoder_step(ParamStore& ps, const AttentionHeads& heads, const Var& inp, const State& state,
+                                     const std::vector<Var>& attns, RNNCell& cell, std::int64_t output_size,
+                                     bool first_with_initial_attention) {
+  const std::int64_t input_size = inp.dim(1);
+  std::vector<Var> mix = {inp};
+  mix.insert(mix.end(), attns.begin(), attns.end());
+  Var x = linear(ps, mix, input_size);
+  CellOutput step = cell(ps, x, state);
+  AttentionStep out;
+  out.state = std::move(step.state);
+  if (first_with_initial_attention) {
+    ag::VariableScope shared(ps, "", ag::Reuse::Yes);
+    out.attns = attention(ps, heads, out.state);
+  } else {
+    out.attns = attention(ps, heads, out.state);
+  }
+  ag::VariableScope proj(ps, "AttnOutputProjection");
+  std::vector<Var> parts = {step.output};
+  parts.insert(parts.end(), out.attns.begin(), out.attns.end());
+  out.output = linear(ps, parts, output_size);
+  return out;
+}
+
+}  // namespace detail
+
+namespace {
 
 RnnOutput run_attention_decoder(ParamStore& ps, std::int64_t steps, const detail::InputAt& input_at,
                                 const State& initial_state, const Var& attention_states, RNNCell& cell,
@@ -60,40 +116,16 @@ RnnOutput run_attention_decoder(ParamStore& ps, std::int64_t steps, const detail
   ag::VariableScope scope(ps, options.scope, std::nullopt, std::nullopt, options.dtype);
   const DType dtype = ps.current_dtype();
   const Device device = attention_states.device();
-  AttentionHeads heads;
-  heads.hidden = attention_states;
-  heads.batch = attention_states.dim(0);
-  heads.length = attention_states.dim(1);
-  heads.size = attention_states.dim(2);
-  const std::int64_t B = heads.batch, L = heads.length, A = heads.size;
-  if (options.attention_mask) {
-    Tensor m = *options.attention_mask;
-    S2S_CHECK(m.defined() && m.numel() == B * L, "attention_decoder: attention_mask must be [", B, ", ", L, "], got ",
-              m.defined() ? shape_str(m.shape()) : std::string("an undefined tensor"));
-    // A mask already in the step's dtype and memory (mask_padding builds it there) is used as it
-    // is; any other is converted once (a host mask: one upload).
-    if (m.dtype() != dtype || m.device() != device) m = m.to(Device::CPU).to_dtype(dtype).to(device);
-    // bias = FLT_MAX·(mask − 1): 0 where the mask is 1, −FLT_MAX where it is 0 (exact in both
-    // dtypes), on the device.
-    Tensor bias = Tensor::empty({B, L}, dtype, device);
-    kern::fill(bias, -double(FLT_MAX));
-    kern::axpy(bias, m.reshape({B, L}), double(FLT_MAX));
-    heads.mask_bias = ag::constant(bias);
-  }
-  Var hidden_2d = ag::reshape(attention_states, {B * L, A});
-  for (std::int64_t k = 0; k < options.num_heads; ++k) {
-    Var w = ps.get_variable("AttnW_" + std::to_string(k), {1, 1, A, A}, std::nullopt, dtype);
-    heads.features.push_back(ag::reshape(ag::matmul(hidden_2d, ag::reshape(w, {A, A})), {B, L, A}));
-    Var v = ps.get_variable("AttnV_" + std::to_string(k), {A}, std::nullopt, dtype);
-    heads.v.push_back(v);
-  }
+  const detail::AttentionHeads heads =
+      detail::make_attention_heads(ps, attention_states, options.num_heads, options.attention_mask, dtype);
+  const std::int64_t A = heads.size;
 
   State state = initial_state;
   std::vector<Var> attns;
   const Var first_input = input_at(0);
   const std::int64_t batch = first_input.dim(0);
   if (options.initial_state_attention) {
-    attns = attention(ps, heads, initial_state);
+    attns = detail::attention(ps, heads, initial_state);
   } else {
     for (std::int64_t k = 0; k < options.num_heads; ++k) attns.push_back(detail::filled({batch, A}, dtype, device, 0.0));
   }
@@ -111,27 +143,12 @@ RnnOutput run_attention_decoder(ParamStore& ps, std::int64_t steps, const detail
       inp = i == 0 ? first_input : input_at(i);
     }
     S2S_CHECK(inp.ndim() == 2, "Could not infer input size from input: step ", i, " has shape ", shape_str(inp.shape()));
-    const std::int64_t input_size = inp.dim(1);
-    std::vector<Var> mix = {inp};
-    mix.insert(mix.end(), attns.begin(), attns.end());
-    Var x = linear(ps, mix, input_size);
-    CellOutput step = cell(ps, x, state);
+    detail::AttentionStep step = detail::attention_decoder_step(ps, heads, inp, state, attns, cell, output_size,
+                                                                i == 0 && options.initial_state_attention);
     state = std::move(step.state);
-    if (i == 0 && options.initial_state_attention) {
-      ag::VariableScope shared(ps, "", ag::Reuse::Yes);
-      attns = attention(ps, heads, state);
-    } else {
-      attns = attention(ps, heads, state);
-    }
-    Var output;
-    {
-      ag::VariableScope proj(ps, "AttnOutputProjection");
-      std::vector<Var> parts = {step.output};
-      parts.insert(parts.end(), attns.begin(), attns.end());
-      output = linear(ps, parts, output_size);
-    }
-    if (options.loop_function) prev = output;
-    out.outputs.push_back(std::move(output));
+    attns = std::move(step.attns);
+    if (options.loop_function) prev = step.output;
+    out.outputs.push_back(std::move(step.output));
   }
   out.state = std::move(state);
   return out;

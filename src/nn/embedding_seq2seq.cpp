@@ -8,6 +8,7 @@
 #include "s2s/nn/projection_wrappers.h"
 #include "s2s/nn/rnn_seq2seq.h"
 #include "s2s/nn/static_rnn.h"
+#include "seq2seq_encoders.h"
 
 namespace s2s::nn {
 namespace {
@@ -18,6 +19,19 @@ void check_ids(const Ids& ids, const char* what) {
 }
 
 }  // namespace
+
+namespace detail {
+
+State embedding_rnn_encode(ParamStore& ps, const Ids& encoder_inputs, const CellPtr& cell,
+                           std::int64_t num_encoder_symbols, std::int64_t embedding_size) {
+  // Encoder: TF wraps a deepcopy of the cell; here the same cell, whose variables live under rnn/.
+  auto encoder_cell = std::make_shared<EmbeddingWrapper>(cell, num_encoder_symbols, embedding_size);
+  StaticRnnOptions enc;
+  enc.dtype = ps.current_dtype();
+  return static_rnn(ps, encoder_cell, ids_as_vars(encoder_inputs), enc).state;
+}
+
+}  // namespace detail
 
 RnnOutput embedding_rnn_decoder(ParamStore& ps, const Ids& decoder_inputs, const State& initial_state,
                                 const CellPtr& cell, std::int64_t num_symbols, std::int64_t embedding_size,
@@ -42,12 +56,7 @@ RnnOutput embedding_rnn_seq2seq(ParamStore& ps, const Ids& encoder_inputs, const
                                 const EmbeddingRnnSeq2SeqOptions& options) {
   S2S_CHECK(cell != nullptr, "embedding_rnn_seq2seq: cell must be an RNNCell");
   ag::VariableScope scope(ps, options.scope, std::nullopt, std::nullopt, options.dtype);
-  const DType dtype = ps.current_dtype();
-  // Encoder: TF wraps a deepcopy of the cell; here the same cell, whose variables live under rnn/.
-  auto encoder_cell = std::make_shared<EmbeddingWrapper>(cell, num_encoder_symbols, embedding_size);
-  StaticRnnOptions enc;
-  enc.dtype = dtype;
-  RnnOutput encoded = static_rnn(ps, encoder_cell, ids_as_vars(encoder_inputs), enc);
+  const State encoded = detail::embedding_rnn_encode(ps, encoder_inputs, cell, num_encoder_symbols, embedding_size);
 
   CellPtr decoder_cell = cell;
   if (!options.output_projection)
@@ -57,7 +66,7 @@ RnnOutput embedding_rnn_seq2seq(ParamStore& ps, const Ids& encoder_inputs, const
   dec.feed_previous = options.feed_previous.value;
   // The Tensor form builds both branches with update_embedding_for_previous=False (§4.0).
   dec.update_embedding_for_previous = !options.feed_previous.is_tensor;
-  return embedding_rnn_decoder(ps, decoder_inputs, encoded.state, decoder_cell, num_decoder_symbols,
+  return embedding_rnn_decoder(ps, decoder_inputs, encoded, decoder_cell, num_decoder_symbols,
                                embedding_size, dec);
 }
 

@@ -18,6 +18,7 @@
 #include "s2s/core/philox.h"
 #include "s2s/data/batch.h"
 #include "s2s/model/model_config.h"
+#include "s2s/nn/incremental_decoder.h"
 
 namespace s2s::model {
 
@@ -80,6 +81,18 @@ class Seq2SeqModel {
   ForwardResult forward_feed(const StepFeed& feed, ForwardMode mode);
   void create_variables();
 
+  // Incremental decoding (beam search): the Decode forward split into the encoder and one decoder
+  // step at a time, on the same variables (nn/incremental_decoder.h). No dropout, no sampling, off
+  // the tape. encode reads only batch.encoder_inputs ([I, B] of its bucket) and returns B rows;
+  // decode_step takes the previous symbols int32 [R] (GO first) on the model's device and returns
+  // the step's logits [R, V] (projected with proj_w/proj_b under sampled softmax, as Decode does);
+  // reorder gathers rows (int32 [R'] of row indices on the model's device).
+  nn::DecoderMemory encode(const Seq2SeqBatch& batch);
+  Tensor decode_step(const Tensor& previous_ids, nn::DecoderMemory& state);
+  static nn::DecoderMemory reorder(const nn::DecoderMemory& state, const Tensor& rows, bool same_sources = false) {
+    return nn::reorder_rows(state, rows, same_sources);
+  }
+
   ag::ParamStore& params() { return *store_; }
   const std::vector<Bucket>& buckets() const { return buckets_; }
   bool sampled_softmax() const { return sampled_; }
@@ -93,6 +106,7 @@ class Seq2SeqModel {
   double step_flops(std::size_t bucket, std::int64_t batch) const;
 
  private:
+  nn::IncrementalSeq2SeqOptions incremental_options() const;
   struct Impl;
   ModelConfig config_;
   std::int64_t source_vocab_, target_vocab_;
