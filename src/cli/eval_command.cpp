@@ -85,6 +85,10 @@ int run_eval(const EvalOptions& o) {
   const Device device = o.device == "cuda" ? Device::CUDA : Device::CPU;
   dist::prepare_device(device, &world, "--device");
   model::LoadedModel m = model::load_model(o.checkpoint, dataset, device);
+  // Without text or --dataset: the dev split of the dataset the run trained on, where it still is
+  // (checked against the model file's vocabularies like a given one).
+  if (!text && !dataset && m.dataset->splits().empty() && std::filesystem::exists(m.named_dataset))
+    m = model::load_model(o.checkpoint, m.named_dataset, device);
 
   std::optional<ScratchDir> scratch;
   std::shared_ptr<const data::Dataset> eval_data = m.dataset;
@@ -99,8 +103,10 @@ int run_eval(const EvalOptions& o) {
     split_name = o.source + " -> " + o.target;
   } else {
     S2S_CHECK(m.dataset->has_split(o.split), m.dataset->splits().empty()
-                                                 ? "nothing to evaluate: pass --source and --target (parallel text), "
-                                                   "or --dataset with a '" + o.split + "' split"
+                                                 ? "nothing to evaluate: the dataset the checkpoint names, " +
+                                                       m.named_dataset +
+                                                       ", does not exist here; pass --source and --target (parallel "
+                                                       "text), or --dataset with a '" + o.split + "' split"
                                                  : "dataset " + m.dataset->path() + " has no split '" + o.split + "'");
   }
   auto buckets = eval::evaluate_full(*m.model, eval_data, split, o.batch_size, world);

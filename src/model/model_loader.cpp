@@ -43,6 +43,7 @@ LoadedModel load_model(const std::string& checkpoint, const std::optional<std::s
   S2S_CHECK(out.config.model.device != Device::CUDA || out.config.model.dtype == DType::F32, "checkpoint ", path,
             " holds a ", dtype_name(out.config.model.dtype),
             " model (model.dtype of its config) and the CUDA backend runs float32 only: use --device cpu");
+  out.named_dataset = out.config.data.dataset;
   out.dataset = translation_data(mf, out.config, dataset);
   out.config.data.dataset = out.dataset->path();
   std::vector<Bucket> buckets;

@@ -22,6 +22,7 @@ struct LoadedModel {
   std::unique_ptr<Seq2SeqModel> model;
   std::string checkpoint_path;
   std::int64_t global_step = 0;
+  std::string named_dataset;                      // data.dataset of the stored config (maybe elsewhere)
 };
 
 // `checkpoint` is a ckpt-*.h5 file, an export, or a train_dir (its `latest`). `dataset`: see
