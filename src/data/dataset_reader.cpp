@@ -60,18 +60,6 @@ std::shared_ptr<const Dataset> Dataset::open(const std::string& path) {
   return ds;
 }
 
-std::shared_ptr<const Dataset> Dataset::without_examples(std::string label, Vocabulary source, Vocabulary target,
-                                                         std::vector<Bucket> buckets, TokenizerOptions tokenizer) {
-  validate_buckets(buckets);
-  std::shared_ptr<Dataset> ds(new Dataset());
-  ds->path_ = std::move(label);
-  ds->source_vocab_ = std::move(source);
-  ds->target_vocab_ = std::move(target);
-  ds->buckets_ = std::move(buckets);
-  ds->tokenizer_ = tokenizer;
-  return ds;
-}
-
 std::vector<std::string> Dataset::splits() const { return splits_; }
 
 bool Dataset::has_split(std::string_view split) const {
