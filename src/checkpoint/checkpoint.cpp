@@ -5,68 +5,18 @@
 // the file (format, versions, creation time).
 #include "s2s/checkpoint/checkpoint.h"
 
-#include <hdf5.h>
-
 #include <array>
-#include <chrono>
 #include <cstring>
 #include <functional>
 
 #include "s2s/core/error.h"
 #include "s2s/io/atomic_file.h"
+#include "s2s/checkpoint/checksummed.h"
+#include "s2s/checkpoint/model_payload.h"
 #include "s2s/io/h5_file.h"
-#include "s2s/io/crc32c.h"
 
 namespace s2s::checkpoint {
 namespace {
-
-constexpr const char* kCrcAttr = "crc32c";
-
-std::string hdf5_version() {
-  unsigned maj = 0, min = 0, rel = 0;
-  H5get_libversion(&maj, &min, &rel);
-  return std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel);
-}
-
-std::string hex32(std::uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "0x%08x", v);
-  return buf;
-}
-
-void check_name(const std::string& section, const std::string& name) {
-  bool ok = !name.empty() && name.front() != '/' && name.back() != '/' &&
-            name.find("//") == std::string::npos && name != "." && name.find("/./") == std::string::npos;
-  S2S_CHECK(ok, "checkpoint: ", section, " name '", name,
-            "' is not a valid path (non-empty components separated by single '/')");
-}
-
-// ---- writing --------------------------------------------------------------------------------
-void put_tensor(io::Group& g, const std::string& name, const Tensor& t) {
-  S2S_CHECK(t.defined(), "checkpoint: tensor '", name, "' is undefined");
-  Tensor host = t.device() == Device::CPU ? t : t.to(Device::CPU);
-  io::Dataset ds = g.write_tensor(name, host);
-  ds.set_attribute(kCrcAttr, static_cast<std::int64_t>(io::crc32c(host.raw(), host.nbytes())));
-}
-
-void put_string(io::Group& g, const std::string& name, const std::string& value) {
-  io::Dataset ds = g.create_string_dataset(name, {value});
-  ds.set_attribute(kCrcAttr, static_cast<std::int64_t>(io::crc32c(value)));
-}
-
-void put_u64_triple(io::Group& g, const std::string& name, const std::array<std::uint64_t, 3>& v) {
-  io::H5Lock lock;
-  hsize_t n = 3;
-  io::H5Id space(S2S_H5_CHECK(H5Screate_simple(1, &n, nullptr)));
-  io::H5Id lcpl(S2S_H5_CHECK(H5Pcreate(H5P_LINK_CREATE)));
-  S2S_H5_CHECK(H5Pset_create_intermediate_group(lcpl.get(), 1));
-  io::H5Id dcpl(S2S_H5_CHECK(H5Pcreate(H5P_DATASET_CREATE)));
-  S2S_H5_CHECK(H5Pset_obj_track_times(dcpl.get(), 0));
-  io::Dataset ds(S2S_H5_CHECK(H5Dcreate2(g.id(), name.c_str(), H5T_STD_U64LE, space.get(), lcpl.get(),
-                                         dcpl.get(), H5P_DEFAULT)));
-  S2S_H5_CHECK(H5Dwrite(ds.id(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()));
-  ds.set_attribute(kCrcAttr, static_cast<std::int64_t>(io::crc32c(v.data(), sizeof(v))));
-}
 
 template <class T>
 Tensor scalar_tensor(T value) {
@@ -74,21 +24,12 @@ Tensor scalar_tensor(T value) {
 }
 
 void write_contents(io::File& f, const CheckpointState& s) {
-  f.set_attribute("format", kCheckpointFormatName);
-  f.set_attribute("format_version", kCheckpointFormatVersion);
-  f.set_attribute("s2s_version", kS2sVersion);
-  f.set_attribute("hdf5_version", hdf5_version());
-  f.set_attribute("created_unix_s",
-                  std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  write_file_description(f, kCheckpointFormatName, kCheckpointFormatVersion);
 
-  io::Group params = f.create_group("params");
-  for (const auto& [name, t] : s.params) {
-    check_name("parameter", name);
-    put_tensor(params, name, t);
-  }
+  write_model_payload(f, s.params, s.assets, s.config_yaml);
   io::Group opt = f.create_group("optimizer");
   for (const auto& [name, t] : s.optimizer_state) {
-    check_name("optimizer state", name);
+    check_dataset_name("optimizer state", name);
     put_tensor(opt, name, t);
   }
   io::Group st = f.create_group("state");
@@ -101,92 +42,24 @@ void write_contents(io::File& f, const CheckpointState& s) {
   put_tensor(st, "world_size", scalar_tensor<std::int64_t>(s.world_size));
   io::Group scalars = st.create_group("scalars");
   for (const auto& [name, v] : s.scalars) {
-    check_name("scalar", name);
+    check_dataset_name("scalar", name);
     put_tensor(scalars, name, scalar_tensor<double>(v));
   }
   io::Group rng = f.create_group("rng");
   for (const auto& [name, r] : s.rng) {
-    check_name("rng", name);
+    check_dataset_name("rng", name);
     put_u64_triple(rng, name, {r.seed, r.stream, r.position});
   }
   io::Group sampler = f.create_group("sampler");
   io::Group cursor = sampler.create_group("cursor");
   for (const auto& [name, v] : s.sampler_cursor) {
-    check_name("sampler cursor", name);
+    check_dataset_name("sampler cursor", name);
     put_tensor(cursor, name, scalar_tensor<std::int64_t>(v));
   }
   put_string(sampler, "state_json", s.sampler_json);
-  io::Group meta = f.create_group("meta");
-  put_string(meta, "config_yaml", s.config_yaml);
 }
 
 // ---- reading --------------------------------------------------------------------------------
-class Reader {
- public:
-  explicit Reader(const io::File& f) : file_(f) {}
-
-  // The dataset at `path` (absolute in the file), its checksum verified.
-  Tensor tensor(const std::string& path) {
-    io::Dataset ds = open(path);
-    Tensor t = ds.read_tensor();
-    verify(ds, path, io::crc32c(t.raw(), t.nbytes()));
-    return t;
-  }
-  std::string string(const std::string& path) {
-    io::Dataset ds = open(path);
-    auto v = ds.read_strings();
-    S2S_CHECK(v.size() == 1, "dataset ", path, ": expected one string, found ", v.size());
-    verify(ds, path, io::crc32c(v[0]));
-    return v[0];
-  }
-  std::array<std::uint64_t, 3> u64_triple(const std::string& path) {
-    io::Dataset ds = open(path);
-    S2S_CHECK(ds.shape() == std::vector<std::int64_t>{3}, "dataset ", path, ": expected 3 uint64 values");
-    std::array<std::uint64_t, 3> v{};
-    {
-      io::H5Lock lock;
-      S2S_H5_CHECK(H5Dread(ds.id(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()));
-    }
-    verify(ds, path, io::crc32c(v.data(), sizeof(v)));
-    return v;
-  }
-  template <class T>
-  T scalar(const std::string& path) {
-    Tensor t = tensor(path);
-    S2S_CHECK(t.numel() == 1 && t.dtype() == dtype_of_v<T>, "dataset ", path, ": expected a ",
-              dtype_name(dtype_of_v<T>), " scalar, found ", dtype_name(t.dtype()), " ", shape_str(t.shape()));
-    return t.data<T>()[0];
-  }
-  // Every dataset below `group` (recursively), as paths relative to it.
-  std::vector<std::string> datasets_under(const std::string& group) {
-    std::vector<std::string> out;
-    if (!file_.contains_group(group)) return out;
-    std::function<void(const std::string&)> walk = [&](const std::string& rel) {
-      io::Group g = file_.open_group(rel.empty() ? group : group + "/" + rel);
-      for (const auto& child : g.children()) {
-        const std::string r = rel.empty() ? child : rel + "/" + child;
-        if (g.contains_group(child)) walk(r);
-        else out.push_back(r);
-      }
-    };
-    walk("");
-    return out;
-  }
-
- private:
-  io::Dataset open(const std::string& path) {
-    S2S_CHECK(file_.contains_dataset(path), "dataset ", path, " is missing");
-    return file_.open_dataset(path);
-  }
-  void verify(const io::Dataset& ds, const std::string& path, std::uint32_t computed) {
-    S2S_CHECK(ds.has_attribute(kCrcAttr), "dataset ", path, " has no ", kCrcAttr, " attribute");
-    const auto stored = static_cast<std::uint32_t>(ds.attribute_int(kCrcAttr));
-    S2S_CHECK(stored == computed, "dataset ", path, ": checksum mismatch (stored io::crc32c ", hex32(stored),
-              ", computed ", hex32(computed), "): the data is corrupt");
-  }
-  const io::File& file_;
-};
-
 CheckpointState read_contents(const io::File& f) {
   CheckpointState s;
   S2S_CHECK(f.has_attribute("format") && f.attribute_string("format") == kCheckpointFormatName,
@@ -200,8 +73,8 @@ CheckpointState read_contents(const io::File& f) {
   s.info.hdf5_version = f.attribute_string("hdf5_version");
   s.info.created_unix_s = f.attribute_double("created_unix_s");
 
-  Reader r(f);
-  for (const auto& name : r.datasets_under("params")) s.params[name] = r.tensor("params/" + name);
+  ChecksummedReader r(f);
+  read_model_payload(r, s.params, s.assets, s.config_yaml);
   for (const auto& name : r.datasets_under("optimizer")) s.optimizer_state[name] = r.tensor("optimizer/" + name);
   s.global_step = r.scalar<std::int64_t>("state/global_step");
   s.learning_rate = r.scalar<double>("state/learning_rate");
@@ -218,7 +91,6 @@ CheckpointState read_contents(const io::File& f) {
   for (const auto& name : r.datasets_under("sampler/cursor"))
     s.sampler_cursor[name] = r.scalar<std::int64_t>("sampler/cursor/" + name);
   s.sampler_json = r.string("sampler/state_json");
-  s.config_yaml = r.string("meta/config_yaml");
   return s;
 }
 
@@ -296,6 +168,7 @@ bool checkpoint_states_equal(const CheckpointState& a, const CheckpointState& b,
   if (!maps_equal(a.scalars, b.scalars, "scalar", bits_eq, why)) return false;
   if (a.sampler_json != b.sampler_json) return fail("sampler_json");
   if (a.config_yaml != b.config_yaml) return fail("config_yaml");
+  if (!(a.assets == b.assets)) return fail("model assets (vocabularies, tokenizer, buckets)");
   if (a.world_size != b.world_size) return fail("world_size");
   return true;
 }

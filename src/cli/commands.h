@@ -28,5 +28,7 @@ CommandRunner setup_eval(CLI::App& app);
 CommandRunner setup_inspect(CLI::App& app);
 CommandRunner setup_demo(CLI::App& app);
 CommandRunner setup_score(CLI::App& app);
+CommandRunner setup_export(CLI::App& app);
+CommandRunner setup_average(CLI::App& app);
 
 }  // namespace s2s::cli

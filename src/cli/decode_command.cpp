@@ -161,7 +161,7 @@ int run_decode(const DecodeOptions& o) {
 CommandRunner setup_decode(CLI::App& app) {
   auto o = std::make_shared<DecodeOptions>();
   app.add_option("--checkpoint", o->checkpoint, "checkpoint file, or a train_dir (its latest)")->required();
-  app.add_option("--dataset", o->dataset, "dataset for the vocabularies (default: the one the checkpoint names)");
+  app.add_option("--dataset", o->dataset, "a dataset whose vocabularies must equal the model file's (not needed: checkpoints and exports carry their own; format-1 checkpoints need the one they were trained on)");
   app.add_option("--input,-i", o->input, "input file (default: stdin), one sentence per line");
   app.add_option("--output,-o", o->output, "output file (default: stdout)");
   app.add_option("--device", o->device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();

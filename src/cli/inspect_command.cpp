@@ -1,10 +1,11 @@
-// Owns: `s2s inspect FILE`: what a dataset or checkpoint holds (format, sizes, settings).
+// Owns: `s2s inspect FILE`: what a dataset, checkpoint or model export holds (format, sizes, settings).
 #include <cstdio>
 
 #include "commands.h"
 #include "s2s/data/dataset_file.h"
 #include "s2s/io/h5_file.h"
 #include "s2s/checkpoint/checkpoint.h"
+#include "s2s/model/model_file.h"
 
 namespace s2s::cli {
 namespace {
@@ -28,6 +29,19 @@ void inspect_dataset(const std::string& path) {
   }
 }
 
+// What decoding needs besides the parameters (model_payload.h).
+void print_assets(const checkpoint::ModelAssets& a) {
+  if (a.empty()) {
+    std::printf("  no vocabularies inside (checkpoint format 1): decode/eval need the dataset it names or --dataset\n");
+    return;
+  }
+  std::string buckets;
+  for (const auto& b : a.buckets) buckets += (buckets.empty() ? "" : ":") + std::to_string(b[0]) + "," + std::to_string(b[1]);
+  std::printf("  vocabulary: source %zu, target %zu; tokenizer %s (digits %s); buckets %s\n", a.source_vocab.size(),
+              a.target_vocab.size(), a.tokenizer.type.c_str(), a.tokenizer.normalize_digits ? "normalised" : "kept",
+              buckets.c_str());
+}
+
 void inspect_checkpoint(const std::string& path) {
   checkpoint::CheckpointState st = checkpoint::read_checkpoint(path);  // verifies every checksum
   std::int64_t elements = 0;
@@ -42,6 +56,18 @@ void inspect_checkpoint(const std::string& path) {
     std::printf("    %-90s %s %s\n", name.c_str(), shape_str(t.shape()).c_str(), std::string(dtype_name(t.dtype())).c_str());
   std::printf("  optimizer state: %zu tensors; RNG streams: %zu; previous losses: %zu\n", st.optimizer_state.size(),
               st.rng.size(), st.previous_losses.size());
+  print_assets(st.assets);
+}
+
+void inspect_model_file(const std::string& path) {
+  const model::ModelFile m = model::read_model_file(path);  // verifies every checksum it reads
+  std::int64_t elements = 0;
+  for (const auto& [name, t] : m.params) elements += t.numel();
+  std::printf("%s: s2s model export (format %lld), all checksums verified\n", path.c_str(),
+              static_cast<long long>(m.format_version));
+  std::printf("  step %lld, from %s\n", static_cast<long long>(m.global_step), m.source.c_str());
+  std::printf("  %zu parameters, %lld elements\n", m.params.size(), static_cast<long long>(elements));
+  print_assets(m.assets);
 }
 
 int run_inspect(const std::string& path) {
@@ -53,14 +79,16 @@ int run_inspect(const std::string& path) {
   }
   if (format == "s2s-dataset") inspect_dataset(path);
   else if (format == checkpoint::kCheckpointFormatName) inspect_checkpoint(path);
-  else S2S_FAIL(path, ": unknown format '", format, "' (expected s2s-dataset or ", checkpoint::kCheckpointFormatName, ")");
+  else if (format == model::kModelFormatName) inspect_model_file(path);
+  else S2S_FAIL(path, ": unknown format '", format, "' (expected s2s-dataset, ", checkpoint::kCheckpointFormatName,
+                " or ", model::kModelFormatName, ")");
   return 0;
 }
 }  // namespace
 
 CommandRunner setup_inspect(CLI::App& app) {
   auto path = std::make_shared<std::string>();
-  app.add_option("file", *path, "a dataset (.h5 from s2s prepare) or a checkpoint (ckpt-*.h5)")->required();
+  app.add_option("file", *path, "a dataset (.h5 from s2s prepare), a checkpoint (ckpt-*.h5) or a model export")->required();
   return [path] { return run_inspect(*path); };
 }
 

@@ -33,6 +33,8 @@ S2S_PENDING_COMMAND(eval)
 S2S_PENDING_COMMAND(inspect)
 S2S_PENDING_COMMAND(demo)
 S2S_PENDING_COMMAND(score)
+S2S_PENDING_COMMAND(export)
+S2S_PENDING_COMMAND(average)
 
 int main(int argc, char** argv) {
   using namespace s2s::cli;
@@ -42,8 +44,10 @@ int main(int argc, char** argv) {
   const std::vector<CommandInfo> commands = {
       {"prepare", "Tokenize parallel text into a bucketed HDF5 dataset", setup_prepare},
       {"train", "Train a seq2seq model (translate's loop; MPI data-parallel)", setup_train},
-      {"eval", "Full-softmax dev perplexity of a checkpoint", setup_eval},
+      {"eval", "Perplexity of a checkpoint; BLEU/chrF of its translations with --source/--target", setup_eval},
       {"decode", "Greedy decoding with a checkpoint (stdin -> stdout)", setup_decode},
+      {"export", "Write an inference-only model file from a checkpoint", setup_export},
+      {"average", "Average the parameters of several checkpoints into a model file", setup_average},
       {"score", "Corpus BLEU and chrF of a hypothesis file (sacrebleu's defaults)", setup_score},
       {"inspect", "Show what a dataset or checkpoint file holds", setup_inspect},
       {"conformance", "Check the seed functions against conformance fixtures", setup_conformance},

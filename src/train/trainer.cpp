@@ -25,6 +25,7 @@
 #include "s2s/train/lr_schedule.h"
 #include "s2s/train/optimizer.h"
 #include "s2s/train/run_state.h"
+#include "s2s/model/model_file.h"
 #include "s2s/model/seq2seq_model.h"
 #include "s2s/train/nan_guard.h"
 #include "s2s/train/signals.h"
@@ -204,6 +205,7 @@ std::string save(Session& s) {
     rs.cursor = s.prefetcher->cursor();
     fill_checkpoint_run_state(st, rs);
     st.config_yaml = config::config_to_yaml(s.cfg);
+    st.assets = model::assets_from_dataset(*s.dataset);  // what decoding needs without the dataset
     st.world_size = s.world.size();
     path = s.checkpoints->save(st);
   }

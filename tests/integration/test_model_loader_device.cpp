@@ -52,7 +52,7 @@ TEST(ModelLoaderDevice, EvaluateFullSumsEveryBatchLossInOrder) {
   auto overrides = tiny_overrides(dataset, dir);
   overrides.push_back("train.max_steps=4");
   train_local(make_config(overrides));
-  model::LoadedModel m = model::load_model(dir, std::nullopt, Device::CPU);
+  model::LoadedModel m = model::load_model(dir, dataset, Device::CPU);  // with its dev split
   dist::World world(dist::WorldOptions{.use_mpi = false, .timeout_s = {}});
   const auto evals = eval::evaluate_full(*m.model, m.dataset, "dev", 4, world);
   ASSERT_FALSE(evals.empty());

@@ -3,7 +3,9 @@
 // CRC32C checksum stored with every dataset and verified on every read, and atomic writing
 // (temporary file in the same folder, fsync, rename, fsync of the folder; s2s/io/atomic_file.h).
 // Does not own: naming, rotation, the `latest` pointer and --resume (checkpoint_manager.h), nor
-// mapping parameters to a model (the trainer fills `params` from the ParamStore by TF name).
+// mapping parameters to a model (the trainer fills `params` from the ParamStore by TF name), nor
+// the model payload's schema (params, vocabularies, tokenizer, buckets, config: model_payload.h),
+// which a checkpoint shares with an exported model file (s2s/model/model_file.h).
 // Invariant: read_checkpoint() returns only data whose checksums matched; any corruption or
 // truncation is an s2s::Error naming the file and, where it can, the dataset.
 #include <cstdint>
@@ -11,12 +13,15 @@
 #include <string>
 #include <vector>
 
+#include "s2s/checkpoint/model_payload.h"
 #include "s2s/core/philox.h"
 #include "s2s/core/tensor.h"
 
 namespace s2s::checkpoint {
 
-inline constexpr std::int64_t kCheckpointFormatVersion = 1;
+// 2: the model payload's /model group (vocabularies, tokenizer, buckets; model_payload.h).
+// 1: no /model group: decoding needs the dataset the config names (still read).
+inline constexpr std::int64_t kCheckpointFormatVersion = 2;
 inline constexpr const char* kCheckpointFormatName = "s2s-checkpoint";
 // Kept equal to project(VERSION) in CMakeLists.txt (a unit test checks it).
 inline constexpr const char* kS2sVersion = "0.1.0";
@@ -44,6 +49,7 @@ struct CheckpointState {
   std::map<std::string, double> scalars;          // loop accumulators (e.g. "nan_skipped_steps")
   std::string config_yaml;                        // config_to_yaml() of the run
   std::int64_t world_size = 1;                    // at save time (any world size may resume)
+  ModelAssets assets;                             // vocabularies, tokenizer, buckets (empty: format 1)
   CheckpointInfo info;
 };
 

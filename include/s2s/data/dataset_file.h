@@ -89,6 +89,10 @@ struct ExampleBlock {
 class Dataset {
  public:
   static std::shared_ptr<const Dataset> open(const std::string& path);
+  // A dataset with no splits: only what decoding needs (vocabularies, buckets, tokenizer), e.g.
+  // from a self-contained checkpoint. `label` stands for the path in messages.
+  static std::shared_ptr<const Dataset> without_examples(std::string label, Vocabulary source, Vocabulary target,
+                                                         std::vector<Bucket> buckets, TokenizerOptions tokenizer);
 
   const std::string& path() const { return path_; }
   const Vocabulary& source_vocab() const { return source_vocab_; }

@@ -64,6 +64,10 @@ CheckpointState sample_state(std::int64_t step) {
   s.scalars["loss_sum"] = 12.75;
   s.config_yaml = "model:\n  size: 1024\n";
   s.world_size = 4;
+  s.assets.source_vocab = {"_PAD", "_GO", "_EOS", "_UNK", "chat", "", "naïve"};
+  s.assets.target_vocab = {"_PAD", "_GO", "_EOS", "_UNK", "cat"};
+  s.assets.tokenizer = {"space", false};
+  s.assets.buckets = {{{5, 10}}, {{10, 15}}};
   return s;
 }
 
@@ -159,11 +163,29 @@ TEST(Checkpoint, FlippedByteNamesFileAndDataset) {
   EXPECT_THAT(e, HasSubstr("params/embedding_attention_seq2seq/dec/kernel"));
   EXPECT_THAT(e, HasSubstr("checksum mismatch"));
   // The same for an RNG state, a scalar and the config text.
-  for (const char* ds : {"/rng/bucket", "/state/learning_rate"}) {
+  for (const char* ds : {"/rng/bucket", "/state/learning_rate", "/model/buckets", "/model/tokenizer/normalize_digits"}) {
     write_checkpoint(path, sample_state(10));
     flip_byte(path, raw_offset(path, ds));
     EXPECT_THAT(error_of([&] { verify_checkpoint(path); }), HasSubstr(std::string(ds).substr(1))) << ds;
   }
+}
+
+// The model payload (vocabularies, tokenizer, buckets) comes back as written; a state without it
+// (only unit tests write one) reads back with empty assets.
+TEST(Checkpoint, ModelAssetsRoundTrip) {
+  TempDir dir;
+  const CheckpointState s = sample_state(3);
+  write_checkpoint(dir.file("ckpt-3.h5"), s);
+  const CheckpointState back = read_checkpoint(dir.file("ckpt-3.h5"));
+  EXPECT_EQ(back.assets.source_vocab, s.assets.source_vocab);
+  EXPECT_EQ(back.assets.target_vocab, s.assets.target_vocab);
+  EXPECT_EQ(back.assets.tokenizer.type, "space");
+  EXPECT_FALSE(back.assets.tokenizer.normalize_digits);
+  EXPECT_EQ(back.assets.buckets, s.assets.buckets);
+  EXPECT_EQ(back.info.format_version, 2);
+  CheckpointState incomplete = sample_state(3);
+  incomplete.assets.buckets.clear();
+  EXPECT_THAT(error_of([&] { write_checkpoint(dir.file("ckpt-4.h5"), incomplete); }), HasSubstr("no buckets"));
 }
 
 TEST(Checkpoint, TruncatedFileIsAClearError) {
