@@ -54,7 +54,11 @@ common=(--set model.num_layers=1 --set model.size=8 --set model.embedding_size=8
         --set train.validate_every=1)
 
 # The validation records (step, BLEU, chrF) rank 0 wrote to DIR/metrics.jsonl, one per line.
-validations() { jq -c 'select(.kind == "validation") | [.step, .bleu, .chrf, .sentences]' "$1/metrics.jsonl"; }
+# With the best-so-far record (value, step, validations without improvement) after it.
+validations() {
+  jq -c 'select(.kind == "validation") | [.step, .bleu, .chrf, .sentences, .best, .best_step, .validations_since_best]' \
+    "$1/metrics.jsonl"
+}
 
 # train NP DIR BATCH STEPS [extra args...]
 train() {
@@ -115,6 +119,10 @@ case_resume() {
     compare "$work/run/ckpt-$s.h5" "$work/straight/ckpt-$s.h5" "$rtol" "$atol" \
       || fail "step $s: $np1 -> $np2 ranks differs from 1 rank x $g"
   done
+  # The validation record crossed the resume (and the world-size change): scores, best and
+  # patience count of every validation equal the straight run's.
+  [[ $(validations "$work/run" | wc -l) -eq 5 ]] || fail "expected 5 validation records (steps 2-10)"
+  diff <(validations "$work/run") <(validations "$work/straight") || fail "validation records differ after the resume"
   echo "PASS resume $np1 x $b1 -> $np2 x $b2"
 }
 
