@@ -305,10 +305,11 @@ std::vector<OptionSpec> build_table() {
       int_option("train.sync_every", t, &TrainLoopConfig::sync_every, "0", at_least(0), "Steps between host reads of loss, gradient norm and signals from the device (the steps in between never wait for the GPU; per-step metrics are still logged); 0 = auto: 1 on cpu, 16 on cuda"),
       bool_option("train.cuda_graphs", t, &TrainLoopConfig::cuda_graphs, "true", "cuda: capture each bucket's forward + backward into a CUDA graph after warm-up and replay it (--no-cuda-graphs turns it off)"),
       choice_option("train.precision", t, &TrainLoopConfig::precision, "float32", "float32 matrix products: float32, tf32 (cuda tensor cores; float32 on cpu) or bf16 operands with float32 accumulation and float32 master weights"),
-      // Validation every 5 checkpoints (1000 steps at the default cadence): greedy decoding of a
-      // dev set costs about as much as training on it, so a newstest-sized dev set (3000
-      // sentences) is ~50 steps' work; every 5th checkpoint keeps that near 5 % of training
-      // (bench/RESULTS.md measures it), while a run of translate's length still validates dozens of times.
+      // Validation every 5 checkpoints (1000 steps at the default cadence): decoding a dev set is
+      // a forward without backward, a few training steps' worth per 500 sentences, so one
+      // validation per 1000 steps costs ~1.5 % of training even with a newstest-sized dev set
+      // (3000 sentences; bench/RESULTS.md), while a run of translate's length still validates
+      // dozens of times. Every checkpoint (1) would cost ~7 % on that dev set.
       int_option("train.validate_every", t, &TrainLoopConfig::validate_every, "5", at_least(0), "Checkpoints between BLEU/chrF validations on the dev split (greedy decoding); 0 = off. Left at its default, a dataset without a dev split turns it off"),
       choice_option("train.best_metric", t, &TrainLoopConfig::best_metric, "bleu", "Metric that picks best.h5 and drives early stopping: dev BLEU, chrF (higher is better) or full-softmax dev perplexity (lower is better)"),
       int_option("train.early_stopping_patience", t, &TrainLoopConfig::early_stopping_patience, "0", at_least(0), "Stop (exit 0) after this many validations in a row without a better best_metric; 0 = never"),
