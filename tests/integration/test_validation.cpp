@@ -230,7 +230,7 @@ TEST_F(Validation, KilledAndResumedEqualsStraight) {
   for (const auto& s : as_set_args(sets(killed, extra))) argv.push_back(s);
   {
     Child c(argv, tmp_ / "killed_log");
-    ASSERT_TRUE(c.wait_for_output("(step 12)", 120)) << c.out() << c.err();
+    ASSERT_TRUE(c.wait_for_output("(step 6)", 120)) << c.out() << c.err();
     c.signal(SIGKILL);
     ASSERT_EQ(c.wait(30), 128 + SIGKILL) << "the run ended before the kill; the test needs it killed mid-run";
   }
