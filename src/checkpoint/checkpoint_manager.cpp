@@ -3,8 +3,11 @@
 #include "s2s/checkpoint/checkpoint_manager.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -18,6 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kLatestName = "latest";
+constexpr const char* kBestName = "best.h5";
 
 bool stat_file(const std::string& path, std::int64_t& size, std::int64_t& mtime_ns) {
   struct stat st;
@@ -140,6 +144,24 @@ std::string CheckpointManager::save(const CheckpointState& state) {
   write_latest(fs::path(path).filename().string());
   rotate(path);
   return path;
+}
+
+std::string CheckpointManager::best_path() const { return (fs::path(dir_) / kBestName).string(); }
+
+std::string CheckpointManager::mark_best(const std::string& checkpoint_path) {
+  io::AtomicFile out(best_path(), /*overwrite=*/true);
+  // A hard link costs nothing and shares the verified bytes; rotation later unlinking the
+  // ckpt-<step>.h5 name leaves best.h5's. Filesystems without hard links get a copy.
+  if (::link(checkpoint_path.c_str(), out.temp_path().c_str()) != 0) {
+    const int err = errno;
+    std::error_code ec;
+    fs::copy_file(checkpoint_path, out.temp_path(), fs::copy_options::overwrite_existing, ec);
+    S2S_CHECK(!ec, "cannot make ", best_path(), " from ", checkpoint_path, ": link failed (", std::strerror(err),
+              "), copy failed (", ec.message(), ")");
+  }
+  out.commit();
+  verdicts_.erase(best_path());
+  return best_path();
 }
 
 void CheckpointManager::rotate(const std::string& keep_path) {

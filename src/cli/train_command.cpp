@@ -1,8 +1,8 @@
 // Owns: `s2s train --config FILE [--set key=value ...] [--resume auto|none|PATH]
 // [--progress auto|bar|plain|none]`.
-// Exit codes: 0 done; 1 error (an s2s::Error; in a multi-rank job every rank is aborted so none
-// hangs); 130/143 checkpointed and stopped on SIGINT/SIGTERM (signals.h); 75/76 a rank or NCCL
-// failed (dist/exit_codes.h).
+// Exit codes (train/stop_policy.h): 0 done (max_steps reached, or early stopping); 1 error (an
+// s2s::Error; in a multi-rank job every rank is aborted so none hangs); 130/143 checkpointed and
+// stopped on SIGINT/SIGTERM (signals.h); 75/76 a rank or NCCL failed (dist/exit_codes.h).
 #include <cstdio>
 
 #include "commands.h"
@@ -40,6 +40,9 @@ int run_train(const TrainOptions& o) {
     train::TrainResult r = train::run_training(cfg, world, run);
     dist::log_root("done: step {}, loss {:.4f}, checkpoint {}", r.global_step, r.last_loss,
                    r.last_checkpoint.empty() ? "(none)" : r.last_checkpoint);
+    if (r.best_step >= 0)
+      dist::log_root("best: step {} ({} {:.4g}, {} validation(s){})", r.best_step, config::to_string(cfg.train.best_metric),
+                     r.best_value, r.validations, r.stopped_early ? ", stopped early" : "");
     return r.exit_code;
   } catch (const s2s::Error& e) {
     if (world.size() > 1) world.abort(1, std::string("error: ") + e.what());  // no rank may hang

@@ -191,6 +191,14 @@ void config_validate(const TrainConfig& cfg) {
   if (cfg.train.precision == Precision::BF16)
     S2S_CHECK(cfg.model.dtype == DType::F32, "config: train.precision = bf16 with model.dtype = ",
               dtype_name(cfg.model.dtype), ": bf16 operands apply to float32 models (allowed: float32)");
+  if (cfg.train.validate_every > 0 && cfg.train.best_metric == BestMetric::Perplexity)
+    S2S_CHECK(cfg.train.eval != EvalMode::Translate,
+              "config: train.best_metric = perplexity with train.eval = translate: the best checkpoint follows the "
+              "full-softmax dev perplexity (allowed train.eval: full | both)");
+  if (cfg.train.early_stopping_patience > 0)
+    S2S_CHECK(cfg.train.validate_every > 0, "config: train.early_stopping_patience = ",
+              cfg.train.early_stopping_patience,
+              " with train.validate_every = 0: early stopping counts validations (set train.validate_every >= 1)");
   if (!cfg.model.attention)
     S2S_CHECK(cfg.model.num_heads == 1, "config: model.num_heads = ", cfg.model.num_heads,
               " with model.attention = false: heads apply to attention models only (allowed: 1)");

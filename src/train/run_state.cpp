@@ -1,6 +1,7 @@
 // Owns: RunState <-> CheckpointState mapping and model/optimizer tensor copies (run_state.h).
 #include "s2s/train/run_state.h"
 
+#include <bit>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -29,6 +30,12 @@ void fill_checkpoint_run_state(checkpoint::CheckpointState& st, const RunState& 
   st.scalars["window_tokens"] = run.loop.tokens_sum;
   st.scalars["window_seconds"] = run.loop.step_seconds;
   st.scalars["skipped_steps"] = double(run.loop.skipped_steps);
+  // Counts below 2^53 are exact as doubles; the best value is stored as it is.
+  st.scalars["validations"] = double(run.validation.validations);
+  st.scalars["validation_has_best"] = run.validation.has_best ? 1.0 : 0.0;
+  st.scalars["validation_best"] = run.validation.best;
+  st.scalars["validation_best_step"] = double(run.validation.best_step);
+  st.scalars["validations_since_best"] = double(run.validation.since_best);
 }
 
 RunState run_state_from_checkpoint(const checkpoint::CheckpointState& st) {
@@ -55,6 +62,16 @@ RunState run_state_from_checkpoint(const checkpoint::CheckpointState& st) {
   run.loop.step_seconds = scalar("window_seconds");
   run.loop.skipped_steps = static_cast<std::int64_t>(scalar("skipped_steps"));
   run.cursor = data::SamplerCursor::from_map(st.sampler_cursor);
+  // Checkpoints written before validation existed have none of these: no validation yet.
+  auto optional = [&](const char* key) {
+    auto it = st.scalars.find(key);
+    return it == st.scalars.end() ? 0.0 : it->second;
+  };
+  run.validation.validations = static_cast<std::int64_t>(optional("validations"));
+  run.validation.has_best = optional("validation_has_best") != 0.0;
+  run.validation.best = optional("validation_best");
+  run.validation.best_step = static_cast<std::int64_t>(optional("validation_best_step"));
+  run.validation.since_best = static_cast<std::int64_t>(optional("validations_since_best"));
   return run;
 }
 
@@ -69,6 +86,9 @@ std::string run_state_to_json(const checkpoint::CheckpointState& st) {
   j["loop"] = {r.loop.global_step, r.loop.loss_sum, r.loop.window_steps, r.loop.tokens_sum,
                r.loop.step_seconds, r.loop.skipped_steps};
   j["cursor"] = r.cursor.to_json();
+  // The best value may be inf (perplexity), which JSON cannot hold: send its bits.
+  j["validation"] = {r.validation.validations, r.validation.has_best, std::bit_cast<std::uint64_t>(r.validation.best),
+                     r.validation.best_step, r.validation.since_best};
   // Doubles must survive bitwise (the plateau rule compares losses): nlohmann prints 17
   // significant digits, which round-trips IEEE doubles exactly.
   return j.dump();
@@ -90,6 +110,12 @@ RunState run_state_from_json(const std::string& text) {
   r.loop.step_seconds = l.at(4).get<double>();
   r.loop.skipped_steps = l.at(5).get<std::int64_t>();
   r.cursor = data::SamplerCursor::from_json(j.at("cursor"));
+  const auto& v = j.at("validation");
+  r.validation.validations = v.at(0).get<std::int64_t>();
+  r.validation.has_best = v.at(1).get<bool>();
+  r.validation.best = std::bit_cast<double>(v.at(2).get<std::uint64_t>());
+  r.validation.best_step = v.at(3).get<std::int64_t>();
+  r.validation.since_best = v.at(4).get<std::int64_t>();
   return r;
 }
 

@@ -1,50 +1,36 @@
-// Owns: run_training, the data-parallel translate training loop (see trainer.h).
+// Owns: run_training, the data-parallel translate training loop (see trainer.h), written as the
+// recipe a reader follows: build, restore, then per step: step -> (sync point) -> apply ->
+// checkpoint/validate cadence -> stop policy. WHEN things happen is cadence.h's, WHAT signals and
+// NaNs lead to is stop_policy.h's and nan_guard.h's, when validation stops a run is
+// early_stopping.h's; the objects are session.h's. This file only wires them in order.
 #include "s2s/train/trainer.h"
 
-#include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <fmt/format.h>
+#include <limits>
 
 #include "s2s/autograd/var.h"
-#include "s2s/kernels/clip.h"
-#include "s2s/kernels/gemm.h"
-#include "s2s/kernels/tensor_ops.h"
-#include "s2s/data/prefetch.h"
-#include "s2s/data/sampler.h"
-#include "s2s/dist/gradient_reducer.h"
 #include "s2s/dist/log.h"
 #include "s2s/dist/replicas.h"
-#include "s2s/dist/world.h"
-#include "s2s/checkpoint/checkpoint.h"
-#include "s2s/checkpoint/checkpoint_manager.h"
-#include "s2s/train/clip.h"
-#include "s2s/dist/device_setup.h"
 #include "s2s/eval/evaluate.h"
-#include "s2s/train/lr_schedule.h"
-#include "s2s/train/optimizer.h"
-#include "s2s/train/run_state.h"
-#include "s2s/model/model_file.h"
-#include "s2s/model/seq2seq_model.h"
+#include "s2s/kernels/clip.h"
+#include "s2s/kernels/tensor_ops.h"
+#include "s2s/train/cadence.h"
+#include "s2s/train/early_stopping.h"
 #include "s2s/train/nan_guard.h"
 #include "s2s/train/signals.h"
-#include "s2s/train/step_history.h"
-#include "s2s/train/step_runner.h"
+#include "s2s/train/stop_policy.h"
 #include "s2s/train/training_log.h"
+#include "session.h"
 
 namespace s2s::train {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-
-// nan_policy skip: this many non-finite steps in a row means the run is not recovering (e.g. an
-// update overflowed the parameters, so every later step is non-finite and global_step would never
-// advance again): stop with an error instead of looping forever.
-constexpr std::int64_t kMaxConsecutiveSkips = 100;
-
-[[noreturn]] void fail_not_recovering(const std::vector<ag::Var>& params, std::int64_t step,
+[[noreturn]] void fail_not_recovering(const std::vector<ag::Var>& params, std::int64_t step, std::int64_t limit,
                                       const std::string& last_reason) {
   std::string why = "the parameters are finite but every batch gives a non-finite loss or gradient (an update may "
                     "have made them huge)";
@@ -53,209 +39,90 @@ constexpr std::int64_t kMaxConsecutiveSkips = 100;
       why = "parameter " + p.name() + " is not finite (an update overflowed)";
       break;
     }
-  S2S_FAIL("train.nan_policy=skip: ", kMaxConsecutiveSkips, " consecutive steps after step ", step,
+  S2S_FAIL("train.nan_policy=skip: ", limit, " consecutive steps after step ", step,
            " were non-finite (last: ", last_reason, "); ", why,
            ". Stopping: lower optim.learning_rate, set optim.max_gradient_norm, or resume from an earlier checkpoint");
 }
 
-// The dataset's recorded buckets, or an explicit data.buckets that must equal them; vocabulary
-// sizes 0 (from the dataset) or equal to it. The config helpers' errors name the key, both values,
-// the dataset and what is accepted.
-std::vector<model::Bucket> model_buckets(const data::Dataset& dataset, const config::TrainConfig& cfg) {
-  std::vector<model::Bucket> recorded;
-  for (const auto& b : dataset.buckets()) recorded.emplace_back(b.encoder_size, b.decoder_size);
-  return config::config_resolve_buckets(cfg, recorded, dataset.path());
-}
-
-
-// Everything a step needs, built once.
-struct Session {
-  Session(const config::TrainConfig& c, dist::World& w) : cfg(c), world(w) {}
-  const config::TrainConfig& cfg;
-  dist::World& world;
-  std::shared_ptr<const data::Dataset> dataset;
-  std::unique_ptr<model::Seq2SeqModel> model;
-  std::vector<ag::Var> params;
-  std::vector<ParamRef> refs;
-  std::vector<Tensor> grads;
-  std::unique_ptr<Optimizer> optimizer;
-  std::unique_ptr<LrSchedule> schedule;
-  std::unique_ptr<checkpoint::CheckpointManager> checkpoints;
-  std::unique_ptr<data::Prefetcher> prefetcher;
-  std::unique_ptr<dist::GradientReducer> reducer;
-  // Loss, tokens, signal flags and gradient norm of the steps since the last sync point, on the
-  // device; the aux part is all-reduced with the gradients.
-  std::unique_ptr<StepHistory> history;
-  std::unique_ptr<StepRunner> runner;
-  LoopState loop;
+// A step whose device work is queued but whose update is not applied yet.
+struct QueuedStep {
+  std::int64_t next_step = 0;  // the global step it becomes once applied
+  double learning_rate = 0;
+  Tensor norm_sq;              // global gradient norm², on the device (for the clip)
+  bool sync = false;           // a sync point follows (cadence)
 };
 
-void build(Session& s) {
-  const config::TrainConfig& cfg = s.cfg;
-  dist::prepare_device(cfg.model.device, &s.world, "model.device", /*one_device_per_rank=*/true);
-  s.dataset = data::Dataset::open(cfg.data.dataset);
-  const auto buckets = model_buckets(*s.dataset, cfg);
-  const auto vs = config::config_resolve_vocab(cfg.model.source_vocab_size, s.dataset->source_vocab().size(),
-                                       "model.source_vocab_size", s.dataset->path());
-  const auto vt = config::config_resolve_vocab(cfg.model.target_vocab_size, s.dataset->target_vocab().size(),
-                                       "model.target_vocab_size", s.dataset->path());
-  s.model = std::make_unique<model::Seq2SeqModel>(cfg.model, vs, vt, buckets, cfg.train.seed,
-                                           static_cast<std::uint64_t>(s.world.rank()));
-  s.model->create_variables();
-  s.params = s.model->params().parameters();
-  for (auto& p : s.params) {
-    s.grads.push_back(p.grad());
-    s.refs.push_back({p.name(), p.value(), p.grad()});
+// What a sync point found.
+struct SyncResult {
+  bool apply_last = true;  // the newest step's update may be applied (nan_policy)
+  StepSignals signals;     // any rank's, since the last sync point
+};
+
+enum class Ending { MaxSteps, Signal, EarlyStopping };
+
+class TrainingLoop {
+ public:
+  TrainingLoop(Session& s, const RunOptions& options)
+      : s_(s), cadence_(Cadence::from(s.cfg.train)), nan_guard_(s.cfg.train.nan_policy, s.loop.skipped_steps),
+        log_(s.cfg, s.world.is_root(), s.loop.global_step, s.world.size(), options.progress),
+        window_start_(Clock::now()) {}
+
+  TrainResult run() {
+    if (!already_stopped_early())
+      while (cadence_.keep_running(s_.loop.global_step)) {
+        const QueuedStep q = step();
+        SyncResult synced;
+        if (q.sync) synced = sync_point();
+        if (synced.apply_last) apply(q);
+        if (!q.sync) continue;
+        const bool saved = synced.apply_last && cadence_.is_checkpoint(s_.loop.global_step) && checkpoint_step();
+        if (stop_for_signals(synced.signals, saved) || ending_ == Ending::EarlyStopping) break;
+      }
+    if (ending_ == Ending::MaxSteps && cadence_.final_save_needed(s_.loop.global_step, saved_this_run_))
+      save_and_log();
+    return finish();
   }
-  s.optimizer = make_optimizer(cfg.optim);
-  s.optimizer->init(s.refs);
-  s.schedule = make_lr_schedule(cfg.optim);
-  s.checkpoints = std::make_unique<checkpoint::CheckpointManager>(cfg.train.train_dir, cfg.train.keep_checkpoints,
-                                                      [](const std::string& w) { dist::log_all("warning: " + w); });
-  if (s.world.is_root())  // only rank 0 writes checkpoints, and it has not written any yet
-    for (const auto& path : s.checkpoints->remove_stale_temporaries())
-      dist::log_root("removed {} (left by a checkpoint write that was killed)", path);
-  s.history = std::make_unique<StepHistory>(cfg.train.effective_sync_every(cfg.model.device), cfg.model.dtype,
-                                            cfg.model.device);
-  StepRunner::Options so;
-  so.cuda_graphs = cfg.train.cuda_graphs;
-  s.runner = std::make_unique<StepRunner>(*s.model, so, [](const std::string& w) { dist::log_all("warning: " + w); });
-  dist::ReducerOptions ro;
-  ro.bucket_bytes = static_cast<std::size_t>(cfg.dist.bucket_bytes);
-  if (!cfg.is_explicit("dist.bucket_bytes")) {
-    // The default is a cap: a bucket holding most of a small model's gradients fills only at the
-    // end of backward and hides nothing (bench/RESULTS.md: 5-14 % hidden with 8 MiB vs 78-86 %
-    // with 1 MiB on a 2x256 model), so aim for ~16 buckets per step, at least 1 MiB each.
-    std::size_t total = 0;
-    for (const auto& g : s.grads) total += g.nbytes();
-    ro.bucket_bytes = std::clamp<std::size_t>(total / 16, std::size_t{1} << 20, ro.bucket_bytes);
+
+ private:
+  // A resumed run whose patience was already exhausted stops before any step.
+  bool already_stopped_early() {
+    if (!s_.validator || !patience_exhausted(s_.validation, s_.cfg.train.early_stopping_patience)) return false;
+    ending_ = Ending::EarlyStopping;
+    log_.message(fmt::format("early stopping: the run had already stopped ({}); nothing to do at step {}",
+                             describe_early_stop(s_.validation, s_.cfg.train.best_metric), s_.loop.global_step));
+    return true;
   }
-  std::string reducer = std::string(to_string(cfg.dist.reducer));
-  if (cfg.dist.reducer == config::ReducerKind::Auto)
-    reducer = s.world.size() == 1 ? "none" : cfg.model.device == Device::CUDA ? "nccl" : "mpi";
-  s.reducer = dist::make_reducer(reducer, s.world, ro);
-  std::vector<Tensor> reduced = s.grads;
-  reduced.push_back(s.history->aux());
-  s.reducer->prepare(reduced);
-  dist::log_root("model: {} {}x{} {}, vocab {}/{}, {} parameters ({} tensors), {} softmax, buckets {}; "
-                 "gradient buckets of {:.2f} MiB",
-                 cfg.model.attention ? "attention" : "rnn", cfg.model.num_layers, cfg.model.size,
-                 config::to_string(cfg.model.cell), vs, vt, s.model->params().total_elements(), s.params.size(),
-                 s.model->sampled_softmax() ? fmt::format("sampled({})", cfg.model.num_samples) : "full",
-                 data::format_buckets(s.dataset->buckets()), double(ro.bucket_bytes) / (1 << 20));
-}
 
-// Restores a checkpoint (read by rank 0, broadcast to all) or broadcasts rank 0's initial values.
-std::optional<data::SamplerCursor> restore_or_broadcast(Session& s) {
-  std::string meta;
-  std::optional<checkpoint::CheckpointState> state;
-  if (s.world.is_root()) {
-    checkpoint::ResumeChoice choice = s.checkpoints->resolve_resume(s.cfg.train.resume);
-    if (choice.path) {
-      state = checkpoint::read_checkpoint(*choice.path);
-      dist::log_root("resuming from {} (step {}, saved by {} rank(s))", *choice.path, state->global_step,
-                     state->world_size);
-      restore_model_values(*state, s.params, *s.optimizer);
-      meta = run_state_to_json(*state);
-    }
+  // Forward, backward and the gradient all-reduce of one batch, queued without waiting for the
+  // device; the step's bookkeeping (loss, tokens, signal flags) rides along with the gradients.
+  QueuedStep step() {
+    const data::Batch batch = s_.prefetcher->next();
+    const model::StepFeed feed = s_.model->make_feed(model::Seq2SeqBatch::from(batch), model::ForwardMode::Train);
+    const StepRunner::Result ran = s_.runner->run(feed, [&](const ag::Var& p) { s_.reducer->ready(p.grad()); });
+    if (!ran.gradients_reported)  // a graph step: hand every gradient over now, last layer first
+      for (auto g = s_.grads.rbegin(); g != s_.grads.rend(); ++g) s_.reducer->ready(*g);
+    const StepSignals sig = step_signals(poll_signals());
+    s_.history->set_aux(ran.loss, kern::sum(batch.weights), sig.checkpoint, sig.terminate, sig.interrupt);
+    s_.reducer->ready(s_.history->aux());
+    const dist::ReduceStats reduce = s_.reducer->finish();
+    QueuedStep q;
+    q.next_step = s_.loop.global_step + 1;
+    q.learning_rate = s_.schedule->learning_rate(s_.loop.global_step);
+    q.norm_sq = s_.history->record(s_.grads, {q.next_step, batch.bucket, q.learning_rate, reduce});
+    q.sync = cadence_.sync_after(q.next_step, s_.history->full());
+    return q;
   }
-  dist::broadcast_string(s.world, meta);
-  std::vector<Tensor> values;
-  for (auto& p : s.params) values.push_back(p.mutable_value());
-  for (auto& [name, t] : s.optimizer->state()) values.push_back(t);
-  dist::broadcast_tensors(s.world, values);
-  if (meta.empty()) return std::nullopt;
-  RunState rs = run_state_from_json(meta);
-  std::map<std::string, Tensor> slots;  // broadcast values, re-loaded to restore the update count
-  for (const auto& [name, t] : s.optimizer->state()) slots[name] = t.clone();
-  s.optimizer->load_state(slots, rs.optimizer_updates);
-  s.schedule->restore(rs.schedule);
-  s.model->sampler_rng().set_state(rs.softmax_sampler);
-  s.model->set_dropout_counter(rs.dropout_counter);
-  s.loop = rs.loop;
-  return rs.cursor;
-}
 
-void start_data(Session& s, const std::optional<data::SamplerCursor>& cursor) {
-  data::SamplerOptions so;
-  so.batch_size = s.cfg.train.batch_size;
-  so.rank = s.world.rank();
-  so.world_size = s.world.size();
-  so.seed = s.cfg.data.seed;
-  so.mode = s.cfg.data.sampler == config::SamplerMode::Fidelity ? data::SamplingMode::Fidelity : data::SamplingMode::Epoch;
-  auto sampler = std::make_unique<data::BucketSampler>(s.dataset, so);
-  if (cursor) sampler->restore(*cursor);
-  s.prefetcher = std::make_unique<data::Prefetcher>(std::move(sampler));
-}
-
-// Rank 0 writes; the others only wait (collecting their values would copy every parameter and
-// optimizer slot to the host for nothing: a full device read per checkpoint on a GPU).
-std::string save(Session& s) {
-  std::string path;
-  if (s.world.is_root()) {
-    checkpoint::CheckpointState st;
-    st.global_step = s.loop.global_step;
-    collect_model_values(st, s.params, *s.optimizer);
-    RunState rs;
-    rs.optimizer_updates = s.optimizer->updates();
-    rs.schedule = s.schedule->state();
-    rs.softmax_sampler = s.model->sampler_rng().state();
-    rs.dropout_counter = s.model->dropout_counter();
-    rs.loop = s.loop;
-    rs.cursor = s.prefetcher->cursor();
-    fill_checkpoint_run_state(st, rs);
-    st.config_yaml = config::config_to_yaml(s.cfg);
-    st.assets = model::assets_from_dataset(*s.dataset);  // what decoding needs without the dataset
-    st.world_size = s.world.size();
-    path = s.checkpoints->save(st);
-  }
-  s.world.barrier("checkpoint write");
-  return path;
-}
-
-}  // namespace
-
-TrainResult run_training(const config::TrainConfig& cfg, dist::World& world, const RunOptions& options) {
-  // dist.timeout_s is the deadline of every collective of the run. An explicit key wins; left at
-  // its default it yields to S2S_DIST_TIMEOUT_S when that is set (the World read it already).
-  if (cfg.is_explicit("dist.timeout_s") || std::getenv("S2S_DIST_TIMEOUT_S") == nullptr)
-    world.set_timeout_s(cfg.dist.timeout_s);
-  // float32 matrix products of this run (kernels/gemm.h): float32, TF32 or bf16 operands.
-  kern::set_matmul_precision(kern::parse_matmul_precision(to_string(cfg.train.precision)));
-  Session s(cfg, world);
-  build(s);
-  dist::log_root("step on {}: {} matrix products, host reads every {} step(s){}",
-                 cfg.model.device == Device::CUDA ? "cuda" : "cpu", to_string(cfg.train.precision), s.history->capacity(),
-                 s.runner->graphs_active() ? ", a CUDA graph per bucket after 2 warm-up steps" : "");
-  auto cursor = restore_or_broadcast(s);
-  start_data(s, cursor);
-  SignalHandlers signal_handlers;
-  NanGuard nan_guard(cfg.train.nan_policy, s.loop.skipped_steps);
-  TrainingLog log(cfg, world.is_root(), s.loop.global_step, world.size(), options.progress);
-  TrainResult result;
-  const auto& cfg_t = cfg.train;
-  const int world_size = world.size();
-
-  // Whether this run wrote a checkpoint, identical on every rank (save() returns the path on
-  // rank 0 only, so the path cannot decide a collective).
-  bool saved_this_run = false;
-  std::int64_t consecutive_skips = 0;  // identical on every rank (decided on reduced values)
-  const double max_norm = cfg.optim.max_gradient_norm;
-  auto window_start = Clock::now();
-  struct SyncResult {
-    bool apply_last = true;  // the newest step's update may be applied (nan_policy)
-    bool checkpoint = false, term = false, interrupt = false;
-  };
   // A sync point: wait for the device (with the collective deadline), read the steps recorded
   // since the last one, then account, check and log each in order. Only the newest step can still
   // be skipped (nan_policy skip syncs every step); nan_policy stop throws naming the first bad step.
-  auto sync_point = [&]() {
+  SyncResult sync_point() {
     SyncResult out;
-    s.reducer->synchronize();
-    const std::vector<StepRecord> steps = s.history->read(world_size);
+    s_.reducer->synchronize();
+    const std::vector<StepRecord> steps = s_.history->read(s_.world.size());
     const auto now = Clock::now();
-    const double per_step = std::chrono::duration<double>(now - window_start).count() / double(steps.size());
-    window_start = now;
+    const double per_step = std::chrono::duration<double>(now - window_start_).count() / double(steps.size());
+    window_start_ = now;
     for (const StepRecord& r : steps) {
       const bool newest = &r == &steps.back();
       StepReport report;
@@ -266,110 +133,162 @@ TrainResult run_training(const config::TrainConfig& cfg, dist::World& world, con
       report.learning_rate = r.info.learning_rate;
       report.reduce = r.info.reduce;
       report.step_seconds = per_step;
-      out.checkpoint = out.checkpoint || r.checkpoint;
-      out.term = out.term || r.term;
-      out.interrupt = out.interrupt || r.interrupt;
+      out.signals |= StepSignals{r.checkpoint, r.term, r.interrupt};
       // The parameters' gradients are those of the newest step: name one only for that step.
-      const bool ok = nan_guard.check(r.info.step, r.info.bucket, r.loss, r.grad_norm,
-                                      newest ? std::span<const ParamRef>(s.refs) : std::span<const ParamRef>());
+      const bool ok = nan_guard_.check(r.info.step, r.info.bucket, r.loss, r.grad_norm,
+                                       newest ? std::span<const ParamRef>(s_.refs) : std::span<const ParamRef>());
       if (ok) {
-        s.loop.add(r.loss, r.tokens);
-        consecutive_skips = 0;
+        s_.loop.add(r.loss, r.tokens);
+        skips_.on_finite();
         report.step = r.info.step;
       } else {
         S2S_CHECK(newest, "internal: a deferred step was found non-finite under nan_policy skip");
         out.apply_last = false;
         report.skipped = true;
         report.step = r.info.step - 1;
-        s.loop.skipped_steps = nan_guard.skipped();
-        if (++consecutive_skips >= kMaxConsecutiveSkips)
-          fail_not_recovering(s.params, s.loop.global_step, nan_guard.last_reason());
+        s_.loop.skipped_steps = nan_guard_.skipped();
+        if (skips_.on_skipped())
+          fail_not_recovering(s_.params, s_.loop.global_step, skips_.limit(), nan_guard_.last_reason());
       }
-      s.loop.step_seconds += report.step_seconds;
-      log.step(report);
+      s_.loop.step_seconds += report.step_seconds;
+      log_.step(report);
     }
     return out;
-  };
-
-  while (cfg_t.max_steps == 0 || s.loop.global_step < cfg_t.max_steps) {
-    const data::Batch batch = s.prefetcher->next();
-    const model::StepFeed feed = s.model->make_feed(model::Seq2SeqBatch::from(batch), model::ForwardMode::Train);
-    const StepRunner::Result ran =
-        s.runner->run(feed, [&](const ag::Var& p) { s.reducer->ready(p.grad()); });
-    if (!ran.gradients_reported)  // a graph step: hand every gradient over now, last layer first
-      for (auto g = s.grads.rbegin(); g != s.grads.rend(); ++g) s.reducer->ready(*g);
-
-    // The step's bookkeeping rides along with the gradients.
-    const SignalRequest local = poll_signals();
-    s.history->set_aux(ran.loss, kern::sum(batch.weights), local.checkpoint, local.exit && local.signal != 2,
-                       local.exit && local.signal == 2);
-    s.reducer->ready(s.history->aux());
-    const dist::ReduceStats reduce = s.reducer->finish();
-    const std::int64_t next_step = s.loop.global_step + 1;
-    const double learning_rate = s.schedule->learning_rate(s.loop.global_step);
-    const Tensor norm_sq = s.history->record(s.grads, {next_step, batch.bucket, learning_rate, reduce});
-
-    const bool sync = s.history->full() || next_step % cfg_t.steps_per_checkpoint == 0 ||
-                      (cfg_t.log_every > 0 && next_step % cfg_t.log_every == 0) ||
-                      (cfg_t.max_steps > 0 && next_step >= cfg_t.max_steps);
-    SyncResult synced;
-    if (sync) synced = sync_point();
-    if (synced.apply_last) {
-      if (max_norm > 0)
-        for (Tensor& g : s.grads) kern::scale_by_global_norm(g, norm_sq, max_norm);
-      s.optimizer->step(s.refs, learning_rate);
-      ++s.loop.global_step;
-    }
-    if (!sync) continue;
-
-    bool saved = false;
-    if (synced.apply_last && s.loop.global_step % cfg_t.steps_per_checkpoint == 0) {
-      // translate.py: print, decay on plateau, save, reset the window, evaluate on dev.
-      const double loss_avg = s.loop.window_loss();
-      const double step_time = s.loop.window_steps ? s.loop.step_seconds / double(s.loop.window_steps) : 0.0;
-      log.checkpoint_line(s.loop, s.schedule->state().learning_rate, step_time);
-      s.schedule->on_checkpoint(loss_avg);
-      dist::check_replicas(world, collect_values(s.params), s.model->params().names());
-      s.loop.reset_window();
-      result.last_loss = loss_avg;
-      result.last_checkpoint = save(s);
-      saved = saved_this_run = true;
-      log.saved(result.last_checkpoint, s.loop.global_step);
-      if (cfg_t.eval != config::EvalMode::Translate)
-        log.evaluation("full", eval::evaluate_full(*s.model, s.dataset, "dev", cfg_t.batch_size, world), s.loop.global_step);
-      if (cfg_t.eval != config::EvalMode::Full)
-        log.evaluation("translate", eval::evaluate_translate(*s.model, s.dataset, "dev", cfg_t.batch_size,
-                                                       cfg.data.seed ^ std::uint64_t(s.loop.global_step), world),
-                       s.loop.global_step);
-    }
-    const bool exit_requested = synced.term || synced.interrupt;
-    if ((synced.checkpoint || exit_requested) && !saved) {
-      result.last_checkpoint = save(s);
-      saved_this_run = true;
-      log.saved(result.last_checkpoint, s.loop.global_step);
-    }
-    if (exit_requested) {
-      result.stopped_by_signal = true;
-      result.exit_code = synced.interrupt ? 130 : 143;
-      log.message(fmt::format("stopping on a signal after step {} (exit code {})", s.loop.global_step, result.exit_code));
-      break;
-    }
   }
-  if (!result.stopped_by_signal && s.loop.global_step > 0 &&
-      (!saved_this_run || s.loop.global_step % cfg_t.steps_per_checkpoint != 0)) {
-    result.last_checkpoint = save(s);
-    log.saved(result.last_checkpoint, s.loop.global_step);
+
+  // Clip by the global norm (on the device) and update: the step becomes global step q.next_step.
+  void apply(const QueuedStep& q) {
+    if (const double max_norm = s_.cfg.optim.max_gradient_norm; max_norm > 0)
+      for (Tensor& g : s_.grads) kern::scale_by_global_norm(g, q.norm_sq, max_norm);
+    s_.optimizer->step(s_.refs, q.learning_rate);
+    ++s_.loop.global_step;
   }
-  result.global_step = s.loop.global_step;
-  result.skipped_steps = nan_guard.skipped();
-  if (s.loop.window_steps > 0) result.last_loss = s.loop.window_loss();
-  if (s.runner->graphs_active()) {
-    const auto g = s.runner->graph_totals();
-    log.message(fmt::format("cuda graphs: {} captured, {} replays, {} eager steps, {} failed captures", g.captures,
-                            g.replays, g.eager, g.failures));
+
+  // translate.py's checkpoint: print, decay on plateau, evaluate on dev; then (every
+  // validate_every checkpoints) validate, save, and name the best checkpoint. Evaluation and
+  // validation come before the save so the checkpoint holds this validation's record (a resume
+  // from it continues with the same best and patience). Returns true (it saved).
+  bool checkpoint_step() {
+    const double loss_avg = s_.loop.window_loss();
+    const double step_time = s_.loop.window_steps ? s_.loop.step_seconds / double(s_.loop.window_steps) : 0.0;
+    log_.checkpoint_line(s_.loop, s_.schedule->state().learning_rate, step_time);
+    s_.schedule->on_checkpoint(loss_avg);
+    dist::check_replicas(s_.world, collect_values(s_.params), s_.model->params().names());
+    s_.loop.reset_window();
+    result_.last_loss = loss_avg;
+    const double dev_perplexity = evaluate();
+    const ValidationOutcome validated = validate(dev_perplexity);
+    save_and_log();
+    if (validated.improved && s_.world.is_root()) {
+      const std::string best = s_.checkpoints->mark_best(result_.last_checkpoint);
+      log_.message(fmt::format("best checkpoint {} (step {})", best, s_.loop.global_step));
+    }
+    if (validated.stop) {
+      ending_ = Ending::EarlyStopping;
+      result_.stopped_early = true;
+      log_.message(fmt::format("early stopping after step {}: {}; best checkpoint {}", s_.loop.global_step,
+                               describe_early_stop(s_.validation, s_.cfg.train.best_metric),
+                               s_.checkpoints->best_path()));
+    }
+    return true;
   }
-  log.finish(*s.reducer);
-  return result;
+
+  // Dev perplexity (train.eval); returns the full-softmax dev perplexity, NaN when not evaluated.
+  double evaluate() {
+    const auto& t = s_.cfg.train;
+    double perplexity = std::numeric_limits<double>::quiet_NaN();
+    if (t.eval != config::EvalMode::Translate) {
+      const auto buckets = eval::evaluate_full(*s_.model, s_.dataset, "dev", t.batch_size, s_.world);
+      log_.evaluation("full", buckets, s_.loop.global_step);
+      if (!buckets.empty()) perplexity = eval::overall(buckets).perplexity;
+    }
+    if (t.eval != config::EvalMode::Full)
+      log_.evaluation("translate", eval::evaluate_translate(*s_.model, s_.dataset, "dev", t.batch_size,
+                                                            s_.cfg.data.seed ^ std::uint64_t(s_.loop.global_step),
+                                                            s_.world),
+                      s_.loop.global_step);
+    return perplexity;
+  }
+
+  // BLEU/chrF on the dev split when the cadence says so; records it for best/early stopping.
+  ValidationOutcome validate(double dev_perplexity) {
+    if (!s_.validator || !cadence_.is_validation(s_.loop.global_step)) return {};
+    const ValidationScores v = s_.validator->run();
+    const auto metric = s_.cfg.train.best_metric;
+    double value = metric == config::BestMetric::Bleu   ? v.bleu
+                   : metric == config::BestMetric::Chrf ? v.chrf
+                                                        : dev_perplexity;
+    // BLEU/chrF come from integer sums, equal on every rank by construction; the perplexity is a
+    // floating-point all-reduce, so take rank 0's bits to be sure every rank decides alike.
+    if (metric == config::BestMetric::Perplexity && s_.world.size() > 1) {
+      std::string bits = std::to_string(std::bit_cast<std::uint64_t>(value));
+      dist::broadcast_string(s_.world, bits);
+      value = std::bit_cast<double>(static_cast<std::uint64_t>(std::stoull(bits)));
+    }
+    const ValidationOutcome out = record_validation(s_.validation, metric, value, s_.loop.global_step,
+                                                    s_.cfg.train.early_stopping_patience);
+    log_.validation(v, dev_perplexity, s_.validator->decoder_name(), s_.validation, metric, out.improved,
+                    s_.loop.global_step);
+    return out;
+  }
+
+  // Signals seen at a sync point: checkpoint unless this step just did, and stop on an exit.
+  bool stop_for_signals(const StepSignals& seen, bool saved_this_step) {
+    const SignalAction a = signal_action(seen, saved_this_step);
+    if (a.save) save_and_log();
+    if (!a.stop) return false;
+    ending_ = Ending::Signal;
+    result_.stopped_by_signal = true;
+    result_.exit_code = a.exit_code;
+    log_.message(fmt::format("stopping on a signal after step {} (exit code {})", s_.loop.global_step, a.exit_code));
+    return true;
+  }
+
+  void save_and_log() {
+    result_.last_checkpoint = save(s_);
+    saved_this_run_ = true;
+    log_.saved(result_.last_checkpoint, s_.loop.global_step);
+  }
+
+  TrainResult finish() {
+    result_.global_step = s_.loop.global_step;
+    result_.skipped_steps = nan_guard_.skipped();
+    if (s_.loop.window_steps > 0) result_.last_loss = s_.loop.window_loss();
+    if (s_.validator) {
+      result_.validations = s_.validation.validations;
+      result_.best_step = s_.validation.has_best ? s_.validation.best_step : -1;
+      result_.best_value = s_.validation.has_best ? s_.validation.best : std::numeric_limits<double>::quiet_NaN();
+    }
+    if (s_.runner->graphs_active()) {
+      const auto g = s_.runner->graph_totals();
+      log_.message(fmt::format("cuda graphs: {} captured, {} replays, {} eager steps, {} failed captures", g.captures,
+                               g.replays, g.eager, g.failures));
+    }
+    log_.finish(*s_.reducer);
+    return result_;
+  }
+
+  Session& s_;
+  const Cadence cadence_;
+  SignalHandlers signal_handlers_;
+  NanGuard nan_guard_;
+  SkipStreak skips_;  // identical on every rank (decided on reduced values)
+  TrainingLog log_;
+  Clock::time_point window_start_;
+  TrainResult result_;
+  Ending ending_ = Ending::MaxSteps;
+  // Whether this run wrote a checkpoint, identical on every rank (save() returns the path on
+  // rank 0 only, so the path cannot decide a collective).
+  bool saved_this_run_ = false;
+};
+
+}  // namespace
+
+TrainResult run_training(const config::TrainConfig& cfg, dist::World& world, const RunOptions& options) {
+  Session s(cfg, world);
+  build(s);
+  start_data(s, restore_or_broadcast(s));
+  return TrainingLoop(s, options).run();
 }
 
 }  // namespace s2s::train

@@ -1,6 +1,7 @@
 // Owns: rank 0's training reports (see training_log.h).
 #include "s2s/train/training_log.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -75,6 +76,29 @@ void TrainingLog::evaluation(const std::string& kind, const std::vector<eval::Bu
                                    all.perplexity, all.examples, all.tokens));
     scalars.emplace_back("eval_full/perplexity", all.perplexity);
     record["perplexity"] = all.perplexity;
+  }
+  jsonl_->write(record);
+  events_->add_scalars(scalars, step);
+  events_->flush();
+}
+
+void TrainingLog::validation(const ValidationScores& v, double dev_perplexity, std::string_view decoder,
+                             const ValidationState& state, config::BestMetric metric, bool improved, std::int64_t step) {
+  if (!enabled_) return;
+  const std::string ppl = std::isnan(dev_perplexity) ? std::string() : fmt::format(" dev perplexity {:.3f}", dev_perplexity);
+  progress_->message(fmt::format("  validation ({}, {} sentences, {:.1f} s): BLEU {:.2f} chrF {:.2f}{}; best {} {:.4g} at step {}{}",
+                                 decoder, v.sentences, v.seconds, v.bleu, v.chrf, ppl, config::to_string(metric),
+                                 state.best, state.best_step, improved ? " (new best)" : fmt::format(
+                                     " ({} validation(s) without improvement)", state.since_best)));
+  nlohmann::json record{{"kind", "validation"}, {"step", step}, {"decoder", decoder}, {"bleu", v.bleu},
+                        {"chrf", v.chrf}, {"sentences", v.sentences}, {"hyp_tokens", v.hypothesis_tokens},
+                        {"ref_tokens", v.reference_tokens}, {"seconds", v.seconds},
+                        {"best_metric", config::to_string(metric)}, {"best", state.best}, {"best_step", state.best_step},
+                        {"validations_since_best", state.since_best}, {"improved", improved}};
+  std::vector<std::pair<std::string, double>> scalars{{"validation/bleu", v.bleu}, {"validation/chrf", v.chrf}};
+  if (!std::isnan(dev_perplexity)) {
+    record["perplexity"] = dev_perplexity;
+    scalars.emplace_back("validation/perplexity", dev_perplexity);
   }
   jsonl_->write(record);
   events_->add_scalars(scalars, step);

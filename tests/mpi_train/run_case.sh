@@ -45,11 +45,20 @@ data="$work/tiny.h5"
 "$S2S" prepare --synthetic reverse --pairs 96 --dev-pairs 12 --seed 5 --alphabet 8 --min-length 2 \
   --max-length 4 --buckets 3,4:5,6 -o "$data" --force --quiet >/dev/null || fail "prepare"
 
-# Tiny model, SGD, a checkpoint (and drift check, plateau check, dev eval) every 2 steps.
+# Tiny model, SGD, a checkpoint (and drift check, plateau check, dev eval, BLEU/chrF validation
+# with each rank decoding its slice of the dev set) every 2 steps.
 common=(--set model.num_layers=1 --set model.size=8 --set model.embedding_size=8 --set model.num_samples=0
         --set "data.dataset=$data" --set data.sampler=epochs --set data.seed=3 --set optim.optimizer=sgd
         --set optim.learning_rate=0.5 --set train.steps_per_checkpoint=2 --set train.log_every=0
-        --set train.keep_checkpoints=0 --set train.eval=full --set train.seed=7 --set dist.timeout_s=30)
+        --set train.keep_checkpoints=0 --set train.eval=full --set train.seed=7 --set dist.timeout_s=30
+        --set train.validate_every=1)
+
+# The validation records (step, BLEU, chrF) rank 0 wrote to DIR/metrics.jsonl, one per line.
+# With the best-so-far record (value, step, validations without improvement) after it.
+validations() {
+  jq -c 'select(.kind == "validation") | [.step, .bleu, .chrf, .sentences, .best, .best_step, .validations_since_best]' \
+    "$1/metrics.jsonl"
+}
 
 # train NP DIR BATCH STEPS [extra args...]
 train() {
@@ -84,6 +93,10 @@ case_equiv() {
     compare "$work/np$np/ckpt-$s.h5" "$work/np1/ckpt-$s.h5" "$rtol" "$atol" || fail "step $s: $np x $b != 1 x $((np * b))"
   done
   grep -q "saved by $np rank(s)" <("$S2S" inspect "$work/np$np/ckpt-$steps.h5") || fail "world size not recorded"
+  # BLEU/chrF statistics are integer sums over the ranks' slices of the dev set: the scores of
+  # NP ranks equal one rank's exactly (the parameters agree to DTYPE's rounding, far from an argmax tie).
+  [[ $(validations "$work/np$np" | wc -l) -eq 4 ]] || fail "expected 4 validation records"
+  diff <(validations "$work/np$np") <(validations "$work/np1") || fail "validation scores differ between $np ranks and 1"
   # Control: the same number of ranks' worth of data is essential; 1 x B sees other examples.
   train 1 "$work/ctl" "$b" "$steps" "${extra[@]}"
   if compare "$work/np$np/ckpt-$steps.h5" "$work/ctl/ckpt-$steps.h5" "$rtol" "$atol" >/dev/null; then
@@ -106,6 +119,10 @@ case_resume() {
     compare "$work/run/ckpt-$s.h5" "$work/straight/ckpt-$s.h5" "$rtol" "$atol" \
       || fail "step $s: $np1 -> $np2 ranks differs from 1 rank x $g"
   done
+  # The validation record crossed the resume (and the world-size change): scores, best and
+  # patience count of every validation equal the straight run's.
+  [[ $(validations "$work/run" | wc -l) -eq 5 ]] || fail "expected 5 validation records (steps 2-10)"
+  diff <(validations "$work/run") <(validations "$work/straight") || fail "validation records differ after the resume"
   echo "PASS resume $np1 x $b1 -> $np2 x $b2"
 }
 

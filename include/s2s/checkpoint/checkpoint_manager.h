@@ -8,6 +8,10 @@
 //   - Rotation keeps the `keep` newest checkpoints that verify and deletes older valid ones; a
 //     file that does not verify is never deleted or overwritten (an existing corrupt
 //     ckpt-<step>.h5 about to be replaced is first renamed to ckpt-<step>.h5.corrupt).
+//   - `best.h5` is the best checkpoint by the run's validation metric (train/early_stopping.h): a
+//     second name (hard link; a copy where the filesystem has none) of a ckpt-<step>.h5, replaced
+//     atomically by mark_best(). Rotation only ever deletes ckpt-<step>.h5 names, so the best
+//     checkpoint survives whatever `keep` is; it is never a resume candidate.
 //   - resolve_resume("auto"): the checkpoint named by `latest` if it verifies, else (with a
 //     warning per corrupt file) the newest ckpt-*.h5 that verifies; none at all = fresh start;
 //     checkpoints that all fail verification = an error naming them.
@@ -55,6 +59,11 @@ class CheckpointManager {
   // (io::remove_stale_temporaries: writers no longer running on this host); returns their paths.
   // Rank 0 calls it at the start of training, before its first save.
   std::vector<std::string> remove_stale_temporaries();
+  // Makes `best.h5` name the checkpoint at `checkpoint_path` (one of this train_dir's, just saved
+  // and verified): a hard link, or a copy when linking is not possible, moved over best.h5
+  // atomically. Returns best.h5's path.
+  std::string mark_best(const std::string& checkpoint_path);
+  std::string best_path() const;  // <train_dir>/best.h5 (may not exist)
 
   // True if `path` verifies; remembered per (path, size, mtime) so a file is read once.
   bool is_valid(const std::string& path, std::string* error = nullptr);

@@ -27,6 +27,7 @@ enum class OptimizerKind { Sgd, Momentum, Adam };
 enum class DecayPolicy { Plateau, None };
 enum class EvalMode { Full, Translate, Both };
 enum class NanPolicy { Stop, Skip };
+enum class BestMetric { Bleu, Chrf, Perplexity };  // what `best.h5` and early stopping follow
 enum class ReducerKind { Mpi, Nccl, None, Auto };
 enum class Precision { Float32, TF32, BF16 };  // of float32 matrix products (kernels/gemm.h)
 
@@ -67,6 +68,12 @@ struct TrainLoopConfig {
   std::int64_t sync_every;
   bool cuda_graphs;     // capture each bucket's forward + backward once and replay it (CUDA)
   Precision precision;  // float32 matrix products: float32, TF32 or bf16 operands
+  // Validation (train/validation.h): decode the dev split every `validate_every` checkpoints
+  // (0: never) and score BLEU/chrF; `best_metric` picks best.h5; early stopping after
+  // `early_stopping_patience` validations without improvement (0: never).
+  std::int64_t validate_every;
+  BestMetric best_metric;
+  std::int64_t early_stopping_patience;
   // The sync interval in effect for `device` (resolves 0; nan_policy skip needs every step).
   std::int64_t effective_sync_every(Device device) const;
 };
@@ -135,6 +142,7 @@ std::string_view to_string(OptimizerKind v);
 std::string_view to_string(DecayPolicy v);
 std::string_view to_string(EvalMode v);
 std::string_view to_string(NanPolicy v);
+std::string_view to_string(BestMetric v);
 std::string_view to_string(ReducerKind v);
 std::string_view to_string(Precision v);
 

@@ -1,7 +1,8 @@
 #pragma once
 // Owns: the training run's resumable state besides tensors (RunState), and its mapping to and
 // from a CheckpointState: step and loop accumulators, optimizer update count, learning-rate
-// schedule history, the softmax sampler's and dropout's RNG positions, the data cursor.
+// schedule history, the softmax sampler's and dropout's RNG positions, the data cursor, the
+// validation record (best metric value and step, validations without improvement).
 // Also copies parameter / optimizer tensors between a model and a checkpoint, checking names,
 // shapes and dtypes both ways (a checkpoint of another model is an error naming the tensor).
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include "s2s/autograd/var.h"
 #include "s2s/data/cursor.h"
 #include "s2s/checkpoint/checkpoint.h"
+#include "s2s/train/early_stopping.h"
 #include "s2s/train/lr_schedule.h"
 #include "s2s/train/optimizer.h"
 
@@ -47,6 +49,7 @@ struct RunState {
   std::uint64_t dropout_counter = 0;
   LoopState loop;
   data::SamplerCursor cursor;
+  ValidationState validation;  // best metric and patience (absent in older checkpoints: none yet)
 };
 
 void fill_checkpoint_run_state(checkpoint::CheckpointState& state, const RunState& run);

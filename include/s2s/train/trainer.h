@@ -4,7 +4,10 @@
 //   backward on the tape, the gradients are averaged across ranks by the reducer while backward
 //   runs, then every rank clips by the global norm and applies the same update, so replicas stay
 //   identical (checked every `drift_check_every` steps). Every steps_per_checkpoint steps: the
-//   translate plateau decay, a checkpoint (rank 0, atomic), dev evaluation, metrics.
+//   translate plateau decay, dev evaluation, every train.validate_every checkpoints a BLEU/chrF
+//   validation (validation.h) with best.h5 and early stopping (early_stopping.h), then a
+//   checkpoint (rank 0, atomic), metrics. The loop's parts: cadence.h (when), stop_policy.h
+//   (signals, NaN streaks, exit codes), session.h (build, restore, save).
 // Does not own: the model (seq2seq_model.h), batching (data/), collectives (dist/), the file
 // formats (checkpoint.h).
 // Sync points: a step queues its device work (StepRunner: eager or a CUDA graph per bucket), the
@@ -33,7 +36,11 @@ struct TrainResult {
   std::string last_checkpoint;       // path, empty if none was written
   bool stopped_by_signal = false;
   std::int64_t skipped_steps = 0;    // non-finite steps skipped (nan_policy: skip)
-  int exit_code = 0;                 // 143 after SIGTERM, 130 after SIGINT (signals.h), else 0
+  int exit_code = 0;                 // stop_policy.h: 143 after SIGTERM, 130 after SIGINT, else 0
+  bool stopped_early = false;        // early stopping on validation (exit code 0)
+  std::int64_t validations = 0;      // BLEU/chrF validations so far (resumed runs included)
+  std::int64_t best_step = -1;       // step of best.h5; -1 when no validation ran
+  double best_value = 0;             // its train.best_metric value (NaN when none)
 };
 
 // How this run reports, not what it computes (so not part of the config a checkpoint stores).

@@ -231,6 +231,26 @@ TEST(CheckpointManager, NamingLatestAndRotation) {
   EXPECT_FALSE(checkpoint_step_from_name("ckpt-.h5"));
 }
 
+TEST(CheckpointManager, BestSurvivesRotationAndIsNoResumeCandidate) {
+  TempDir dir;
+  CheckpointManager m(dir.path, 1);
+  const std::string first = m.save(finite_state(200));
+  EXPECT_EQ(m.mark_best(first), dir.file("best.h5"));
+  m.save(finite_state(400));
+  m.save(finite_state(600));  // keep 1: ckpt-200 and ckpt-400 are gone, best.h5 stays
+  EXPECT_EQ(names_in(dir.path), (std::vector<std::string>{"best.h5", "ckpt-600.h5", "latest"}));
+  EXPECT_EQ(read_checkpoint(dir.file("best.h5")).global_step, 200);
+  EXPECT_EQ(m.resolve_resume("auto").path, dir.file("ckpt-600.h5"));
+  m.mark_best(dir.file("ckpt-600.h5"));  // replaced; no temporary left behind
+  EXPECT_EQ(read_checkpoint(dir.file("best.h5")).global_step, 600);
+  EXPECT_EQ(names_in(dir.path), (std::vector<std::string>{"best.h5", "ckpt-600.h5", "latest"}));
+  m.save(finite_state(800));  // rotation unlinks ckpt-600.h5; best.h5 keeps the bytes
+  EXPECT_EQ(names_in(dir.path), (std::vector<std::string>{"best.h5", "ckpt-800.h5", "latest"}));
+  EXPECT_EQ(read_checkpoint(dir.file("best.h5")).global_step, 600);
+  EXPECT_THROW(m.mark_best(dir.file("ckpt-400.h5")), s2s::Error);  // gone: a clear error, best.h5 untouched
+  EXPECT_EQ(read_checkpoint(dir.file("best.h5")).global_step, 600);
+}
+
 TEST(CheckpointManager, RotationNeverDeletesOrOverwritesCorruptFiles) {
   TempDir dir;
   std::vector<std::string> warnings;

@@ -218,7 +218,7 @@ TEST(Config, DocMatchesTable) {
     return;
   }
   EXPECT_EQ(current, generated)
-      << "docs/config.md is out of date; regenerate with S2S_UPDATE_DOCS=1 s2s_test_train "
+      << "docs/config.md is out of date; regenerate with S2S_UPDATE_DOCS=1 s2s_test_config "
          "--gtest_filter=Config.DocMatchesTable";
 }
 
