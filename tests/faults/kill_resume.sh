@@ -86,5 +86,5 @@ for ((r = 1; r <= runs; ++r)); do
   if ! "$CHECK" equal "$straight/ckpt-$steps.h5" "$dir/ckpt-$steps.h5"; then ((++mismatches)); fi
 done
 
-echo "faults: runs $runs, kills $total_kills, inside checkpoint writes $in_write, unloadable latest $unloadable, mismatches $mismatches (seed $seed)"
+echo "faults: runs $runs, kills $total_kills, inside saves $in_write, unloadable latest $unloadable, mismatches $mismatches (seed $seed)"
 ((unloadable == 0 && mismatches == 0)) || fail "a kill broke resume"

@@ -41,7 +41,11 @@ limits=(-timeout=10 -rss_limit_mb="$rss_mb" -malloc_limit_mb="$rss_mb")
 # allocator: "hdf5" when it is inside libhdf5, else "s2s".
 culprit() {
   local frame
-  frame=$(grep -E '^ +#[0-9]+ 0x' "$1" | grep -vE 'libFuzzer|fuzzer::|__sanitizer|__asan|__ubsan|__interceptor_|libc\.so|libc_start|_start|sysdeps/|aligned_alloc|malloc|calloc|realloc|operator new|std::|__gnu_cxx|s2s::Storage|s2s::Tensor::empty' | head -1)
+  # Runtime, libc/libstdc++ and allocator frames are skipped; a standard-library frame is skipped
+  # unless it is an s2s function returning a std:: type ("std::vector<int> s2s::io::...").
+  frame=$(grep -E '^ +#[0-9]+ 0x' "$1" |
+    grep -vE 'libFuzzer|fuzzer::|__sanitizer|__asan|__ubsan|__interceptor_|libc\.so|libstdc\+\+|libc_start|_start|sysdeps/|nptl/|stdlib/|aligned_alloc|malloc|calloc|realloc| in free |operator new|s2s::Storage|s2s::Tensor::empty' |
+    awk '!/s2s::/ && /std::|__gnu_cxx/ {next} {print}' | head -1)
   if [[ -z $frame ]] || grep -q 'runtime error:' "$1"; then echo s2s
   elif [[ $frame == *libhdf5* ]]; then echo hdf5
   else echo s2s; fi
