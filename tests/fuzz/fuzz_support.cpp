@@ -18,8 +18,12 @@ void remove_temp() {
 
 const std::string& write_temp_file(const std::uint8_t* data, std::size_t size, const char* suffix) {
   if (g_path.empty()) {
-    // /dev/shm keeps the millions of rewrites off the disk.
-    std::string dir = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path().string();
+    // /dev/shm keeps the millions of rewrites off the disk. A process killed on a timeout or
+    // crash never runs atexit: run.sh gives a folder of its own (S2S_FUZZ_TMPDIR) and removes it.
+    const char* env = std::getenv("S2S_FUZZ_TMPDIR");
+    std::string dir = env && *env ? env
+                      : std::filesystem::is_directory("/dev/shm") ? "/dev/shm"
+                                                                  : std::filesystem::temp_directory_path().string();
     g_path = dir + "/s2s-fuzz-" + std::to_string(::getpid()) + suffix;
     std::atexit(remove_temp);
   }

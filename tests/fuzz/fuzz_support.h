@@ -7,8 +7,8 @@
 
 namespace s2s::fuzz {
 
-// A file in /dev/shm (or $TMPDIR when /dev/shm is missing) unique to this process, rewritten with
-// `data` on every call; removed at exit.
+// A file in $S2S_FUZZ_TMPDIR, else /dev/shm (else the temp folder) unique to this process,
+// rewritten with `data` on every call; removed at a normal exit.
 const std::string& write_temp_file(const std::uint8_t* data, std::size_t size, const char* suffix);
 
 // A property the target checks failed: print it and abort, so libFuzzer records a crash.

@@ -35,6 +35,11 @@ export OPENBLAS_NUM_THREADS=1
 export LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0"
 export ASAN_OPTIONS="detect_stack_use_after_return=0"
 export UBSAN_OPTIONS="print_stacktrace=1"
+# The targets' input files: a folder of this run's, removed however the targets ended.
+shm=/dev/shm; [[ -d $shm ]] || shm=${TMPDIR:-/tmp}
+S2S_FUZZ_TMPDIR=$(mktemp -d "$shm/s2s-fuzz.XXXXXX")
+export S2S_FUZZ_TMPDIR
+trap 'rm -rf "$S2S_FUZZ_TMPDIR"' EXIT
 limits=(-timeout=10 -rss_limit_mb="$rss_mb" -malloc_limit_mb="$rss_mb")
 
 # The innermost frame of a report that is neither the sanitizer/fuzzer runtime, libc, nor the
