@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds s2s (Release; the CUDA backend is compiled when nvcc exists) and
 # runs every test with ctest; then, on a full run, builds the CPU code again with AddressSanitizer
-# + UndefinedBehaviorSanitizer and runs the CPU suite under them (tests/sanitizers/run.sh).
+# + UndefinedBehaviorSanitizer and runs the CPU suite under them (tests/sanitizers/run.sh), and
+# builds the libFuzzer targets with clang and runs each briefly from its seed corpus (tests/fuzz/run.sh).
 # Usage: tests/run.sh [extra ctest args], e.g. tests/run.sh -L nn (extra args: main build only).
 # Environment: BUILD_DIR (default build), JOBS (default: number of cores), S2S_CMAKE_ARGS,
-# S2S_SANITIZERS (1: run the sanitizer suite, 0: skip it; default 1 without extra args, else 0).
+# S2S_SANITIZERS (1: run the sanitizer suite, 0: skip it; default 1 without extra args, else 0),
+# S2S_FUZZ (1: run the fuzz stage, 0: skip it; same default), S2S_FUZZ_SECONDS (per target, default 30).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -21,6 +23,7 @@ if command -v ccache >/dev/null 2>&1; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
 fi
 sanitizers=${S2S_SANITIZERS:-$(( $# == 0 ? 1 : 0 ))}
+fuzz=${S2S_FUZZ:-$(( $# == 0 ? 1 : 0 ))}
 t0=$(date +%s)
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DS2S_BUILD_TESTS=ON "${cuda_flag[@]}" "${launcher[@]}" \
       ${S2S_CMAKE_ARGS:-}
@@ -39,4 +42,7 @@ ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 600 "$@"
 echo "[tests/run.sh] tests took $(( $(date +%s) - t1 )) s"
 if [[ $sanitizers == 1 ]]; then
   bash tests/sanitizers/run.sh
+fi
+if [[ $fuzz == 1 ]]; then
+  bash tests/fuzz/run.sh
 fi

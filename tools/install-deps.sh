@@ -12,7 +12,8 @@ build_pkgs=(build-essential cmake pkg-config git
             libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
             libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
             libopenblas-dev zlib1g-dev)
-test_pkgs=(hdf5-tools libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy python3-h5py python3-venv)
+test_pkgs=(hdf5-tools libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy python3-h5py python3-venv
+           clang libclang-rt-dev)   # clang + libFuzzer: tests/fuzz (S2S_FUZZ=ON)
 
 # runtime_packages BIN: the owning package of every library `ldd BIN` resolves. Libraries no
 # package owns (a CUDA toolkit from a tarball, a driver's libcuda) are named on stderr.

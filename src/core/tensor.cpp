@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <numeric>
 
 #include "s2s/core/arena.h"
@@ -35,7 +36,12 @@ DType dtype_from_name(std::string_view name) {
 }
 
 std::int64_t shape_numel(const Shape& s) {
-  return std::accumulate(s.begin(), s.end(), std::int64_t{1}, std::multiplies<>());
+  // Shapes can come from files (a crafted checkpoint declared [2^40, 2^40, 2^40]): a product past
+  // int64 is an error, not undefined behaviour and a wrapped size.
+  std::int64_t n = 1;
+  for (auto d : s)
+    S2S_CHECK(!__builtin_mul_overflow(n, d, &n), "shape ", shape_str(s), " has more than 2^63 elements");
+  return n;
 }
 std::string shape_str(const Shape& s) {
   std::string out = "[";
@@ -87,6 +93,8 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
   Tensor t;
   t.shape_ = shape;
   t.numel_ = shape_numel(shape);
+  S2S_CHECK(t.numel_ <= std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(dtype_size(dtype)),
+            "shape ", shape_str(shape), " of ", dtype_name(dtype), " has more than 2^63 bytes");
   t.dtype_ = dtype;
   t.device_ = device;
   t.storage_ = std::make_shared<Storage>(t.nbytes(), device);

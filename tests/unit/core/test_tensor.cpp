@@ -33,6 +33,25 @@ TEST(Shape, NumelAndString) {
   EXPECT_EQ(shape_str({2, 3}), "[2, 3]");
 }
 
+// A shape read from a file may be crafted: 2^40 * 2^40 wraps int64 (undefined behaviour before,
+// found by tests/fuzz/fuzz_checkpoint); 2^61 float64 elements fit int64 but their bytes do not.
+TEST(Shape, ElementOrByteCountPastInt64Throws) {
+  const std::int64_t t40 = std::int64_t{1} << 40;
+  try {
+    (void)shape_numel({t40, t40});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("more than 2^63 elements"));
+  }
+  EXPECT_EQ(shape_numel({std::int64_t{1} << 31, std::int64_t{1} << 31}), std::int64_t{1} << 62);  // fits
+  try {
+    (void)Tensor::empty({std::int64_t{1} << 61}, DType::F64);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("more than 2^63 bytes"));
+  }
+}
+
 TEST(DType, NamesRoundTripAndUnknownNameThrows) {
   for (DType t : {DType::F32, DType::F64, DType::I32, DType::I64})
     EXPECT_EQ(dtype_from_name(dtype_name(t)), t);
