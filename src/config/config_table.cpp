@@ -310,7 +310,8 @@ std::vector<OptionSpec> build_table() {
       // validation per 1000 steps costs ~1.5 % of training even with a newstest-sized dev set
       // (3000 sentences; bench/RESULTS.md), while a run of translate's length still validates
       // dozens of times. Every checkpoint (1) would cost ~7 % on that dev set.
-      int_option("train.validate_every", t, &TrainLoopConfig::validate_every, "5", at_least(0), "Checkpoints between BLEU/chrF validations on the dev split (greedy decoding); 0 = off. Left at its default, a dataset without a dev split turns it off"),
+      int_option("train.validate_every", t, &TrainLoopConfig::validate_every, "5", at_least(0), "Checkpoints between BLEU/chrF validations on the dev split (decoded as train.validation_beam says); 0 = off. Left at its default, a dataset without a dev split turns it off"),
+      int_option("train.validation_beam", t, &TrainLoopConfig::validation_beam, "1", at_least(1), "Beam size of validation's decoding: 1 = greedy (batched GreedyDecoder), k > 1 = beam search with k beams and no length penalty (docs/decoding.md)"),
       choice_option("train.best_metric", t, &TrainLoopConfig::best_metric, "bleu", "Metric that picks best.h5 and drives early stopping: dev BLEU, chrF (higher is better) or full-softmax dev perplexity (lower is better)"),
       int_option("train.early_stopping_patience", t, &TrainLoopConfig::early_stopping_patience, "0", at_least(0), "Stop (exit 0) after this many validations in a row without a better best_metric; 0 = never"),
       // dist

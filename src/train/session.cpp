@@ -31,7 +31,7 @@ std::vector<model::Bucket> model_buckets(const data::Dataset& dataset, const con
 void build_validator(Session& s) {
   const config::TrainConfig& cfg = s.cfg;
   if (cfg.train.validate_every == 0) return;
-  auto validator = std::make_unique<Validator>(*s.model, s.dataset, decode::make_greedy_translator(*s.model, *s.dataset),
+  auto validator = std::make_unique<Validator>(*s.model, s.dataset, decode::make_beam_translator(*s.model, *s.dataset, cfg.train.validation_beam),
                                                cfg.train.batch_size, s.world);
   if (validator->dev_size() == 0) {
     const bool asked = cfg.is_explicit("train.validate_every") || cfg.is_explicit("train.early_stopping_patience") ||

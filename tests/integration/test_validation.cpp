@@ -14,6 +14,7 @@
 #include <regex>
 
 #include "s2s/data/dataset_file.h"
+#include "s2s/decode/beam_decoder.h"
 #include "s2s/decode/greedy.h"
 #include "s2s/model/seq2seq_model.h"
 #include "s2s/score/bleu.h"
@@ -151,6 +152,53 @@ TEST_F(Validation, LogsScoresAndBestSurvivesRotation) {
   for (const auto& s : sources) hyps.push_back(join(dec.translate(s).ids, dataset->target_vocab()));
   EXPECT_NEAR(recs.back().bleu, score::corpus_bleu(hyps, {refs}).score, 1e-9);
   EXPECT_NEAR(recs.back().chrf, score::corpus_chrf(hyps, {refs}).score, 1e-9);
+}
+
+// train.validation_beam > 1: validation decodes with beam search. Its BLEU/chrF are recomputed
+// here with the beam decoder and score/ on the final checkpoint, and training is unchanged.
+TEST_F(Validation, BeamValidationScoresTheBeamSearchAndLeavesTrainingAlone) {
+  const std::string dir = tmp_ / "beam", greedy = tmp_ / "greedy";
+  train_local(make_config(sets(dir, {"train.max_steps=12", "train.validation_beam=3"})));
+  train_local(make_config(sets(greedy, {"train.max_steps=12"})));
+  const auto recs = validation_records(dir);
+  ASSERT_EQ(recs.size(), 2u);
+  const auto dataset = data::Dataset::open(dataset_);
+  std::vector<std::string> sources, refs;
+  auto join = [](std::span<const std::int32_t> ids, const data::Vocabulary& v) {
+    std::string s;
+    for (auto id : ids) s += (s.empty() ? "" : " ") + v.token(id);
+    return s;
+  };
+  for (int b = 0; b < int(dataset->buckets().size()); ++b) {
+    const auto block = dataset->read("dev", b, 0, dataset->bucket_size("dev", b));
+    for (std::int64_t i = 0; i < block.size(); ++i) {
+      sources.push_back(join(block.source(i), dataset->source_vocab()));
+      refs.push_back(join(block.target(i), dataset->target_vocab()));
+    }
+  }
+  const auto cfg = make_config(sets(dir, {}));
+  model::Seq2SeqModel m(cfg.model, dataset->source_vocab().size(), dataset->target_vocab().size(),
+                        {{3, 4}, {5, 6}}, cfg.train.seed, 0);
+  m.create_variables();
+  const auto st = checkpoint::read_checkpoint(ckpt(dir, 12));
+  auto params = m.params().parameters();
+  for (auto& p : params) p.mutable_value().copy_from(st.params.at(p.name()));
+  decode::BeamDecodeOptions bo;
+  bo.beam.beam_size = 3;
+  bo.beam.n_best = 1;
+  decode::BeamSearchDecoder dec(m, *dataset, bo);
+  std::vector<std::string> hyps;
+  for (const auto& t : dec.translate_batch(sources)) hyps.push_back(join(t.hypotheses.front().ids, dataset->target_vocab()));
+  EXPECT_NEAR(recs.back().bleu, score::corpus_bleu(hyps, {refs}).score, 1e-9);
+  EXPECT_NEAR(recs.back().chrf, score::corpus_chrf(hyps, {refs}).score, 1e-9);
+  // Training itself does not see how validation decodes.
+  auto a = read_normalized(ckpt(dir, 12)), b = read_normalized(ckpt(greedy, 12));
+  for (auto* x : {&a, &b})
+    for (const char* k : {"validations", "validation_has_best", "validation_best", "validation_best_step",
+                          "validations_since_best"})
+      x->scalars.erase(k);
+  std::string why;
+  EXPECT_TRUE(checkpoint::checkpoint_states_equal(a, b, &why)) << why;
 }
 
 TEST_F(Validation, DoesNotChangeTraining) {

@@ -72,6 +72,7 @@ struct TrainLoopConfig {
   // (0: never) and score BLEU/chrF; `best_metric` picks best.h5; early stopping after
   // `early_stopping_patience` validations without improvement (0: never).
   std::int64_t validate_every;
+  std::int64_t validation_beam;  // 1: greedy decoding; k > 1: beam search with k beams
   BestMetric best_metric;
   std::int64_t early_stopping_patience;
   // The sync interval in effect for `device` (resolves 0; nan_policy skip needs every step).

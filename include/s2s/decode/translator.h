@@ -1,6 +1,6 @@
 #pragma once
 // Owns: the one interface training's validation decodes through, so the decoder is a choice
-// (greedy today; a beam decoder implements the same call) and callers never name a decoder class.
+// (greedy, or beam search) and callers never name a decoder class.
 // A Translator turns source sentences into target ids (EOS cut), one per sentence, in input order,
 // batched however the decoder likes. It must leave the model's RNG streams where they were.
 #include <cstdint>
@@ -27,5 +27,9 @@ class Translator {
 
 // The greedy decoder (greedy.h) behind the interface. `model` and `dataset` must outlive it.
 std::unique_ptr<Translator> make_greedy_translator(model::Seq2SeqModel& model, const data::Dataset& dataset);
+// Beam search (beam_decoder.h) with `beam_size` beams, no length penalty, the bucket's output
+// length; each sentence's best hypothesis. beam_size 1 is the greedy translator.
+std::unique_ptr<Translator> make_beam_translator(model::Seq2SeqModel& model, const data::Dataset& dataset,
+                                                 std::int64_t beam_size);
 
 }  // namespace s2s::decode
