@@ -22,7 +22,10 @@ if [[ -f $build/CMakeCache.txt ]]; then
   cmake -S . -B "$build" >/dev/null
 else
   echo "== 2/5 build s2s in $build/ (CPU, Release)"
-  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DS2S_WITH_CUDA=OFF -DS2S_BUILD_TESTS=OFF -DS2S_BUILD_BENCH=OFF >/dev/null
+  launcher=()
+  command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DS2S_WITH_CUDA=OFF -DS2S_BUILD_TESTS=OFF -DS2S_BUILD_BENCH=OFF \
+        "${launcher[@]}" >/dev/null
 fi
 cmake --build "$build" -j "${JOBS:-$(nproc)}" --target s2s
 s2s="$build/s2s"
