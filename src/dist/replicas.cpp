@@ -128,10 +128,13 @@ void broadcast_bytes(World& world, std::vector<std::byte>& blob, int root) {
 }
 
 void broadcast_string(World& world, std::string& text, int root) {
-  std::vector<std::byte> blob(text.size());
-  std::memcpy(blob.data(), text.data(), text.size());
+  // Iterator copies, not memcpy: an empty text (a rank's placeholder) has no data pointer to copy
+  // from, and memcpy from null is undefined even for 0 bytes (UBSan).
+  const auto* begin = reinterpret_cast<const std::byte*>(text.data());
+  std::vector<std::byte> blob(begin, begin + text.size());
   broadcast_bytes(world, blob, root);
-  text.assign(reinterpret_cast<const char*>(blob.data()), blob.size());
+  const auto* bytes = reinterpret_cast<const char*>(blob.data());
+  text.assign(bytes, bytes + blob.size());
 }
 
 TensorChecksum tensor_checksum(const Tensor& t) {
