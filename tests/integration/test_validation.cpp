@@ -68,6 +68,27 @@ Expected expected_from(const std::vector<Record>& r, double Record::*metric, boo
   return e;
 }
 
+// The dev pairs of a dataset as validation scores them: tokens joined by spaces.
+struct DevText {
+  std::vector<std::string> sources, refs;
+};
+std::string join_tokens(std::span<const std::int32_t> ids, const data::Vocabulary& v) {
+  std::string s;
+  for (auto id : ids) s += (s.empty() ? "" : " ") + v.token(id);
+  return s;
+}
+DevText dev_text(const data::Dataset& dataset) {
+  DevText t;
+  for (int b = 0; b < int(dataset.buckets().size()); ++b) {
+    const auto block = dataset.read("dev", b, 0, dataset.bucket_size("dev", b));
+    for (std::int64_t i = 0; i < block.size(); ++i) {
+      t.sources.push_back(join_tokens(block.source(i), dataset.source_vocab()));
+      t.refs.push_back(join_tokens(block.target(i), dataset.target_vocab()));
+    }
+  }
+  return t;
+}
+
 class Validation : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -125,20 +146,7 @@ TEST_F(Validation, LogsScoresAndBestSurvivesRotation) {
   // The last validation's BLEU/chrF, recomputed: decode the dev sources of the file with the final
   // checkpoint's parameters and score with score/'s corpus functions (not validation's code).
   const auto dataset = data::Dataset::open(dataset_);
-  std::vector<std::string> sources, refs;
-  auto join = [](std::span<const std::int32_t> ids, const data::Vocabulary& v) {
-    std::string s;
-    for (auto id : ids) s += (s.empty() ? "" : " ") + v.token(id);
-    return s;
-  };
-  for (int b = 0; b < int(dataset->buckets().size()); ++b) {
-    const auto n = dataset->bucket_size("dev", b);
-    const auto block = dataset->read("dev", b, 0, n);
-    for (std::int64_t i = 0; i < block.size(); ++i) {
-      sources.push_back(join(block.source(i), dataset->source_vocab()));
-      refs.push_back(join(block.target(i), dataset->target_vocab()));
-    }
-  }
+  const auto [sources, refs] = dev_text(*dataset);
   ASSERT_EQ(sources.size(), 24u);
   const auto cfg = make_config(sets(dir, {}));
   model::Seq2SeqModel m(cfg.model, dataset->source_vocab().size(), dataset->target_vocab().size(),
@@ -149,7 +157,7 @@ TEST_F(Validation, LogsScoresAndBestSurvivesRotation) {
   for (auto& p : params) p.mutable_value().copy_from(st.params.at(p.name()));
   decode::GreedyDecoder dec(m, *dataset);
   std::vector<std::string> hyps;
-  for (const auto& s : sources) hyps.push_back(join(dec.translate(s).ids, dataset->target_vocab()));
+  for (const auto& s : sources) hyps.push_back(join_tokens(dec.translate(s).ids, dataset->target_vocab()));
   EXPECT_NEAR(recs.back().bleu, score::corpus_bleu(hyps, {refs}).score, 1e-9);
   EXPECT_NEAR(recs.back().chrf, score::corpus_chrf(hyps, {refs}).score, 1e-9);
 }
@@ -163,19 +171,7 @@ TEST_F(Validation, BeamValidationScoresTheBeamSearchAndLeavesTrainingAlone) {
   const auto recs = validation_records(dir);
   ASSERT_EQ(recs.size(), 2u);
   const auto dataset = data::Dataset::open(dataset_);
-  std::vector<std::string> sources, refs;
-  auto join = [](std::span<const std::int32_t> ids, const data::Vocabulary& v) {
-    std::string s;
-    for (auto id : ids) s += (s.empty() ? "" : " ") + v.token(id);
-    return s;
-  };
-  for (int b = 0; b < int(dataset->buckets().size()); ++b) {
-    const auto block = dataset->read("dev", b, 0, dataset->bucket_size("dev", b));
-    for (std::int64_t i = 0; i < block.size(); ++i) {
-      sources.push_back(join(block.source(i), dataset->source_vocab()));
-      refs.push_back(join(block.target(i), dataset->target_vocab()));
-    }
-  }
+  const auto [sources, refs] = dev_text(*dataset);
   const auto cfg = make_config(sets(dir, {}));
   model::Seq2SeqModel m(cfg.model, dataset->source_vocab().size(), dataset->target_vocab().size(),
                         {{3, 4}, {5, 6}}, cfg.train.seed, 0);
@@ -188,7 +184,7 @@ TEST_F(Validation, BeamValidationScoresTheBeamSearchAndLeavesTrainingAlone) {
   bo.beam.n_best = 1;
   decode::BeamSearchDecoder dec(m, *dataset, bo);
   std::vector<std::string> hyps;
-  for (const auto& t : dec.translate_batch(sources)) hyps.push_back(join(t.hypotheses.front().ids, dataset->target_vocab()));
+  for (const auto& t : dec.translate_batch(sources)) hyps.push_back(join_tokens(t.hypotheses.front().ids, dataset->target_vocab()));
   EXPECT_NEAR(recs.back().bleu, score::corpus_bleu(hyps, {refs}).score, 1e-9);
   EXPECT_NEAR(recs.back().chrf, score::corpus_chrf(hyps, {refs}).score, 1e-9);
   // Training itself does not see how validation decodes.
