@@ -40,8 +40,6 @@ Prints a Markdown table and one `RESULT impl=torch ...` line per bucket (bench/p
   python3 bench/peers/torch_seq2seq.py --device cuda --preset translate --precision bf16
 """
 import argparse
-import math
-import os
 import resource
 import sys
 import time
@@ -51,18 +49,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-FLT_MAX = float(np.finfo(np.float32).max)
-PAD, GO, EOS, FIRST_WORD = 0, 1, 2, 4
-
-# Keep in step with bench/train/presets.cpp.
-PRESETS = {
-    "tiny": dict(layers=1, size=64, vocab=1000, samples=0, batch=32, buckets=[(10, 15)]),
-    "small": dict(layers=2, size=256, vocab=10000, samples=512, batch=64, buckets=[(10, 15), (20, 25)]),
-    "translate": dict(layers=3, size=1024, vocab=40000, samples=512, batch=64,
-                      buckets=[(5, 10), (10, 15), (20, 25), (40, 50)]),
-}
-LEARNING_RATE = 0.5
-MAX_GRADIENT_NORM = 5.0
+from peer_common import (FLT_MAX, LEARNING_RATE, MAX_GRADIENT_NORM, PAD, PRESETS, ModelShape,  # noqa: F401
+                         draw_sampled_values_np, full_bucket_batch)
 
 
 # --------------------------------------------------------------------------------------------
@@ -134,70 +122,14 @@ def addmm(bias, a, b):
 # --------------------------------------------------------------------------------------------
 # Parameters (TF names, spec §12)
 # --------------------------------------------------------------------------------------------
-def _uniform(gen, shape, limit):
-    return (torch.rand(shape, generator=gen, dtype=torch.float64) * 2 - 1) * limit
-
-
-def _glorot(gen, shape):
-    if len(shape) == 1:
-        fan_in = fan_out = shape[0]
-    else:
-        r = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
-        fan_in, fan_out = shape[-2] * r, shape[-1] * r
-    return _uniform(gen, shape, math.sqrt(6.0 / (fan_in + fan_out)))
-
-
-class Seq2SeqParams:
-    """The translate model's variables, by TF name, created in float64 and cast to `dtype`."""
+class Seq2SeqParams(ModelShape):
+    """The translate model's variables by TF name (peer_common.ModelShape), float64 values drawn
+    from the spec's initialisers, materialised as torch tensors of `dtype`."""
 
     def __init__(self, layers, size, emb, src_vocab, tgt_vocab, samples, seed=1):
-        self.layers, self.n, self.E, self.Vs, self.Vt = layers, size, emb, src_vocab, tgt_vocab
-        self.sampled = 0 < samples < tgt_vocab
-        self.S = samples
-        gen = torch.Generator().manual_seed(seed)
-        p = OrderedDict()
-        root = "embedding_attention_seq2seq"
-        n, E, A = size, emb, size
-
-        def cell_names(prefix, in_size):
-            names = []
-            for i in range(layers):
-                scope = prefix + ("/multi_rnn_cell/cell_%d" % i if layers > 1 else "") + "/gru_cell"
-                k = (in_size if i == 0 else n) + n
-                p[scope + "/gates/kernel"] = _glorot(gen, (k, 2 * n))
-                p[scope + "/gates/bias"] = torch.ones(2 * n, dtype=torch.float64)
-                p[scope + "/candidate/kernel"] = _glorot(gen, (k, n))
-                p[scope + "/candidate/bias"] = torch.zeros(n, dtype=torch.float64)
-                names.append(scope)
-            return names
-
-        if self.sampled:
-            p["proj_w"] = _glorot(gen, (tgt_vocab, n))
-            p["proj_b"] = _glorot(gen, (tgt_vocab,))
-        p[root + "/rnn/embedding_wrapper/embedding"] = _uniform(gen, (src_vocab, E), math.sqrt(3.0))
-        self.enc_cells = cell_names(root + "/rnn/embedding_wrapper", E)
-        dec = root + "/embedding_attention_decoder"
-        p[dec + "/embedding"] = _glorot(gen, (tgt_vocab, E))
-        ad = dec + "/attention_decoder"
-        p[ad + "/AttnW_0"] = _glorot(gen, (1, 1, A, A))
-        p[ad + "/AttnV_0"] = _glorot(gen, (A,))
-        p[ad + "/kernel"] = _glorot(gen, (E + A, E))
-        p[ad + "/bias"] = torch.zeros(E, dtype=torch.float64)
-        if self.sampled:
-            self.dec_cells = cell_names(ad, E)
-            cell_out, out = n, n
-        else:
-            self.dec_cells = cell_names(ad + "/output_projection_wrapper", E)
-            p[ad + "/output_projection_wrapper/kernel"] = _glorot(gen, (n, tgt_vocab))
-            p[ad + "/output_projection_wrapper/bias"] = torch.zeros(tgt_vocab, dtype=torch.float64)
-            cell_out, out = tgt_vocab, tgt_vocab
-        p[ad + "/Attention_0/kernel"] = _glorot(gen, (n * layers, A))
-        p[ad + "/Attention_0/bias"] = torch.zeros(A, dtype=torch.float64)
-        p[ad + "/AttnOutputProjection/kernel"] = _glorot(gen, (cell_out + A, out))
-        p[ad + "/AttnOutputProjection/bias"] = torch.zeros(out, dtype=torch.float64)
-        self.ad = ad
-        self.root = root
-        self.values = p
+        super().__init__(layers, size, emb, src_vocab, tgt_vocab, samples)
+        self.root = "embedding_attention_seq2seq"
+        self.values = OrderedDict((k, torch.from_numpy(v)) for k, v in self.initial_values(seed).items())
 
     def materialise(self, device, dtype):
         self.t = OrderedDict((k, v.to(device=device, dtype=dtype).requires_grad_(True))
@@ -292,58 +224,18 @@ def forward_loss(P, enc, dec, targets, weights, sampled_values):
 # --------------------------------------------------------------------------------------------
 # Sampler (spec §7.1), vectorised: the same draws as a sequential loop, in chunks
 # --------------------------------------------------------------------------------------------
-def log_uniform_unique(rng, V, S):
-    """(candidates [S] in first-draw order, num_tries) of one unique log-uniform draw."""
-    log_range = math.log1p(V)
-    vals = np.empty(0, dtype=np.int64)
-    while True:
-        more = (np.floor(np.exp(rng.random(2 * S + 64) * log_range)).astype(np.int64) - 1) % V
-        vals = np.concatenate([vals, more])
-        _, first = np.unique(vals, return_index=True)
-        if first.size >= S:
-            first.sort()
-            return vals[first[:S]], int(first[S - 1]) + 1
-
-
-def expected_count(k, V, S, tries):
-    p = np.log((k + 2.0) / (k + 1.0)) / math.log1p(V)
-    return S * p if tries == S else -np.expm1(tries * np.log1p(-p))
-
-
 def draw_sampled_values(rng, targets_np, V, S, device, dtype):
     """One draw per decoder step; built on the host and copied to the device in one go."""
-    O = targets_np.shape[0]
-    cands, tecs, secs = [], [], []
-    for i in range(O):
-        cand, tries = log_uniform_unique(rng, V, S)
-        cands.append(cand)
-        tecs.append(expected_count(targets_np[i].astype(np.float64), V, S, tries))
-        secs.append(expected_count(cand.astype(np.float64), V, S, tries))
-    c = torch.from_numpy(np.stack(cands)).to(device)
-    tq = torch.from_numpy(np.stack(tecs)).to(device=device, dtype=dtype)
-    sq = torch.from_numpy(np.stack(secs)).to(device=device, dtype=dtype)
-    return [(c[i], tq[i], sq[i]) for i in range(O)]
+    cands, tecs, secs = draw_sampled_values_np(rng, targets_np, V, S)
+    c = torch.from_numpy(cands).to(device)
+    tq = torch.from_numpy(tecs).to(device=device, dtype=dtype)
+    sq = torch.from_numpy(secs).to(device=device, dtype=dtype)
+    return [(c[i], tq[i], sq[i]) for i in range(cands.shape[0])]
 
 
 # --------------------------------------------------------------------------------------------
 # Batches and the timed step
 # --------------------------------------------------------------------------------------------
-def full_bucket_batch(rng, bucket, B, Vs, Vt):
-    """synthetic_batch.h's layout: encoder [PAD, s…], decoder [GO, w…, EOS], targets shifted."""
-    I, O = bucket
-    enc = np.zeros((I, B), dtype=np.int64)
-    enc[1:] = rng.integers(FIRST_WORD, Vs, size=(I - 1, B))
-    dec = np.zeros((O, B), dtype=np.int64)
-    dec[0] = GO
-    dec[1:O - 1] = rng.integers(FIRST_WORD, Vt, size=(O - 2, B))
-    dec[O - 1] = EOS
-    tgt = np.zeros((O, B), dtype=np.int64)
-    tgt[:O - 1] = dec[1:]
-    w = np.zeros((O, B), dtype=np.float32)
-    w[:O - 1] = 1.0
-    return enc, dec, tgt, w
-
-
 class Bench:
     def __init__(self, preset, device, dtype=torch.float32, seed=1):
         cfg = PRESETS[preset] if isinstance(preset, str) else preset
@@ -414,7 +306,7 @@ def run_bucket(bench, bucket_index, args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--preset", default="tiny,small", help="comma-separated: tiny, small, translate")
+    ap.add_argument("--preset", default="tiny,small", help="comma-separated: " + ", ".join(PRESETS))
     ap.add_argument("--bucket", type=int, action="append", help="bucket index (repeatable; default all)")
     ap.add_argument("--batch", type=int, default=0, help="batch size (default: the preset's)")
     ap.add_argument("--steps", type=int, default=20)

@@ -259,7 +259,7 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   Options o;
   CLI::App app{"s2s_bench_train: training-step throughput of the translate model (a benchmark, not a test)"};
-  app.add_option("--preset", o.presets, "Comma-separated presets: tiny, small, translate")->capture_default_str();
+  app.add_option("--preset", o.presets, "Comma-separated presets: tiny, small, translate, gru128, gru256, gru512")->capture_default_str();
   app.add_option("--config", o.config, "Use an s2s train YAML config instead of a preset (vocab sizes must be set)");
   app.add_option("--set", o.overrides, "Override a config key (with --config), repeatable");
   app.add_option("--bucket", o.buckets, "Bucket index to run (repeatable; default: every bucket)");

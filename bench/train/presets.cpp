@@ -32,13 +32,18 @@ BenchPreset make(std::string name, std::int64_t layers, std::int64_t size, std::
 
 }  // namespace
 
-std::vector<std::string> preset_names() { return {"tiny", "small", "translate"}; }
+// gru128/gru256/gru512: the rows of the CPU comparison with the TensorFlow and PyTorch peers
+// (bench/cpu_vs_peers.sh), in step with bench/peers/peer_common.py's PRESETS.
+std::vector<std::string> preset_names() { return {"tiny", "small", "translate", "gru128", "gru256", "gru512"}; }
 
 BenchPreset find_preset(const std::string& name) {
   if (name == "tiny") return make("tiny", 1, 64, 1000, 0, 32, {{10, 15}});
   if (name == "small") return make("small", 2, 256, 10000, 512, 64, {{10, 15}, {20, 25}});
   if (name == "translate") return make("translate", 3, 1024, 40000, 512, 64, {{5, 10}, {10, 15}, {20, 25}, {40, 50}});
-  S2S_FAIL("unknown preset '", name, "' (expected tiny, small, translate or config)");
+  if (name == "gru128") return make("gru128", 1, 128, 2000, 512, 32, {{10, 15}, {40, 50}});
+  if (name == "gru256") return make("gru256", 2, 256, 8000, 512, 64, {{10, 15}, {40, 50}});
+  if (name == "gru512") return make("gru512", 3, 512, 40000, 512, 64, {{10, 15}});
+  S2S_FAIL("unknown preset '", name, "' (expected tiny, small, translate, gru128, gru256, gru512 or config)");
 }
 
 BenchPreset preset_from_config(const std::string& path, const std::vector<std::string>& overrides) {
