@@ -7,6 +7,7 @@ both peers run the same model on the same batches and check_peer.py can load one
 into either and into the float64 reference tests/reference/s2sref.py.
 """
 import math
+import time
 from collections import OrderedDict
 
 import numpy as np
@@ -157,12 +158,34 @@ def draw_sampled_values_np(rng, targets_np, V, S):
     return np.stack(cands), np.stack(tecs), np.stack(secs)
 
 
-def result_line(impl, device, preset, bucket, batch, steps, ms, tgt_tokens, src_tokens, peak_mib, loss, extra=""):
-    """The RESULT line bench/peers/compare.py joins (same keys as s2s_bench_train's)."""
-    ms = sorted(ms)
+class StepClock:
+    """s2s_bench_train's --clock (bench/train/step_clock.h): "auto" is the process's CPU time on
+    the CPU with one thread (a shared machine's other load does not stretch it, time slicing
+    does stretch wall time), the wall clock otherwise. Times a step in ms on both clocks."""
+
+    def __init__(self, option, device, threads):
+        if option not in ("auto", "wall", "cpu"):
+            raise ValueError("--clock %s: expected auto, wall or cpu" % option)
+        self.name = option if option != "auto" else ("cpu" if device == "cpu" and threads == 1 else "wall")
+        self.ms, self.wall_ms = [], []
+
+    def start(self):
+        self._w, self._c = time.perf_counter(), time.process_time()
+
+    def stop(self):
+        w, c = time.perf_counter() - self._w, time.process_time() - self._c
+        self.wall_ms.append(w * 1e3)
+        self.ms.append((c if self.name == "cpu" else w) * 1e3)
+
+
+def result_line(impl, device, preset, bucket, batch, steps, clock, tgt_tokens, src_tokens, peak_mib, loss, extra=""):
+    """The RESULT line bench/peers/compare.py and peer_ratios.py join (s2s_bench_train's keys);
+    ms_step is the median on `clock` (a StepClock), wall_ms_step the median wall time."""
+    ms = sorted(clock.ms)
     med, mn = ms[len(ms) // 2], ms[0]
+    wall = sorted(clock.wall_ms)[len(ms) // 2]
     s = med / 1e3
     return ("RESULT impl=%s device=%s preset=%s bucket=%s batch=%d steps=%d ms_step=%.4f ms_min=%.4f "
-            "tgt_tok_s=%.1f all_tok_s=%.1f peak_mib=%.1f loss=%.4f%s" % (
+            "tgt_tok_s=%.1f all_tok_s=%.1f peak_mib=%.1f loss=%.4f clock=%s wall_ms_step=%.4f%s" % (
                 impl, device, preset, "%dx%d" % tuple(bucket), batch, steps, med, mn, tgt_tokens / s,
-                (tgt_tokens + src_tokens) / s, peak_mib, loss, extra))
+                (tgt_tokens + src_tokens) / s, peak_mib, loss, clock.name, wall, extra))

@@ -4,6 +4,8 @@ torch_seq2seq.py (each prefixed by the driver with `threads=T rep=R`), grouped b
 preset, bucket). For each row: the median over repetitions of each implementation's median
 ms/step, the faster peer, s2s's speed-up over it (peer ms / s2s ms; the target is >= 2), and
 s2s's measured/GEMM-floor ratio and floor ms (from s2s_bench_train's in-process GEMM timing).
+The clock column says what the rows were timed on: "cpu" (process CPU time, the default with one
+thread) or "wall"; a row that mixes them says "cpu/wall" and should not be trusted.
 
   python3 bench/peers/peer_ratios.py cpu_vs_peers.log [--target 2.0]
 Exit status 0 (a summary, not a test); rows missing a peer print "-".
@@ -43,9 +45,9 @@ def main():
     def order(key):
         return (key[0], key[1], tuple(int(x) for x in key[2].split("x")))
 
-    print("| threads | preset | bucket | reps | s2s ms | TF ms | torch ms | faster peer | s2s speed-up | "
+    print("| threads | clock | preset | bucket | reps | s2s ms | TF ms | torch ms | faster peer | s2s speed-up | "
           "target %.1f× | s2s/floor | floor ms |" % args.target)
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     met = total = 0
     for key in sorted(rows, key=order):
         impls = rows[key]
@@ -60,8 +62,9 @@ def main():
             met += speedup >= args.target
         fmt = lambda v, f="%.1f": (f % v) if v is not None else "-"
         reps = max(len(v) for v in impls.values())
-        print("| %d | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            key[0], key[1], key[2], reps, fmt(s2s), fmt(tf), fmt(torch), fast[1] if fast else "-",
+        clocks = sorted({e.get("clock", "wall") for v in impls.values() for e in v})
+        print("| %d | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            key[0], "/".join(clocks), key[1], key[2], reps, fmt(s2s), fmt(tf), fmt(torch), fast[1] if fast else "-",
             fmt(speedup, "%.2f"), ("yes" if speedup >= args.target else "no") if speedup is not None else "-",
             fmt(median_of(impls.get("s2s", []), "ratio"), "%.2f"),
             fmt(median_of(impls.get("s2s", []), "floor_ms"))))

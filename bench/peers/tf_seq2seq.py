@@ -13,7 +13,8 @@ proj_w gradients are IndexedSlices (row-sparse), which GradientDescent applies a
 the touched rows; the graph is built once per bucket over one shared set of variables (as
 model_with_buckets does) and run by a session with oneDNN as the wheel ships it.
 
---threads T sets intra_op_parallelism_threads = inter_op_parallelism_threads = T.
+--threads T sets intra_op_parallelism_threads = inter_op_parallelism_threads = T. --clock as
+s2s_bench_train's: by default the process's CPU time with one thread, the wall clock otherwise.
 
 Checked against the float64 reference tests/reference/s2sref.py by check_peer.py (there the
 sampled values are fed instead of drawn, so both sides see the same candidates).
@@ -33,7 +34,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from peer_common import (LEARNING_RATE, MAX_GRADIENT_NORM, PAD, PRESETS, ModelShape,  # noqa: E402
-                         full_bucket_batch, result_line)
+                         StepClock, full_bucket_batch, result_line)
 
 tf1 = tf.compat.v1
 
@@ -169,19 +170,18 @@ def run_preset(name, args):
         src_tokens = float((batches[0][0] != PAD).sum())
         for i in range(args.warmup):
             sess.run(g.update, feeds[i % 4])
-        ms, loss = [], 0.0
+        clock, loss = StepClock(args.clock, "cpu", args.threads), 0.0
         for i in range(args.steps):
-            t0 = time.perf_counter()
+            clock.start()
             _, loss = sess.run([g.update, g.loss], feeds[i % 4])
-            ms.append((time.perf_counter() - t0) * 1e3)
+            clock.stop()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-        srt = sorted(ms)
+        srt = sorted(clock.ms)
         med = srt[len(srt) // 2]
         print("| %s | %dx%d | %d | cpu | %.2f (min %.2f) | %.0f | %.0f | %.0f |" % (
             name, bucket[0], bucket[1], B, med, srt[0], tgt_tokens / (med / 1e3),
             (tgt_tokens + src_tokens) / (med / 1e3), peak))
-        print(result_line("tf", "cpu", name, bucket, B, args.steps, ms, tgt_tokens, src_tokens, peak, float(loss),
-                          " threads=%d" % args.threads))
+        print(result_line("tf", "cpu", name, bucket, B, args.steps, clock, tgt_tokens, src_tokens, peak, float(loss)))
         sys.stdout.flush()
     n_params = sum(int(np.prod(s)) for s, _ in M.spec.values())
     print("# %s: %d parameters" % (name, n_params))
@@ -197,6 +197,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1, help="intra- and inter-op threads")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--clock", default="auto", choices=["auto", "wall", "cpu"],
+                    help="auto: process CPU time with one thread, wall otherwise (as s2s_bench_train)")
     args = ap.parse_args()
     tf1.disable_eager_execution()
     names = [p for p in args.preset.split(",") if p]

@@ -50,7 +50,7 @@ import torch
 import torch.nn.functional as F
 
 from peer_common import (FLT_MAX, LEARNING_RATE, MAX_GRADIENT_NORM, PAD, PRESETS, ModelShape,  # noqa: F401
-                         draw_sampled_values_np, full_bucket_batch)
+                         StepClock, draw_sampled_values_np, full_bucket_batch, result_line)
 
 
 # --------------------------------------------------------------------------------------------
@@ -284,23 +284,21 @@ def run_bucket(bench, bucket_index, args):
         torch.cuda.reset_peak_memory_stats(bench.device)
     for i in range(args.warmup):
         bench.step(batches[i % 4])
-    ms = []
+    clock = StepClock(args.clock, bench.device.type, torch.get_num_threads())
     loss = 0.0
     for i in range(args.steps):
-        t0 = time.perf_counter()
+        clock.start()
         loss = bench.step(batches[i % 4])
-        ms.append((time.perf_counter() - t0) * 1e3)
-    ms.sort()
+        clock.stop()
+    ms = sorted(clock.ms)
     med, mn = ms[len(ms) // 2], ms[0]
     s = med / 1e3
     name = "%dx%d" % bucket
     print("| %s | %s | %d | %s | %.2f (min %.2f) | %.0f | %.0f | %.0f |" % (
         args.preset_name, name, B, bench.device.type, med, mn, tgt_tokens / s, (tgt_tokens + src_tokens) / s,
         peak_mib(bench.device)))
-    print("RESULT impl=torch device=%s preset=%s bucket=%s batch=%d steps=%d ms_step=%.4f ms_min=%.4f "
-          "tgt_tok_s=%.1f all_tok_s=%.1f peak_mib=%.1f loss=%.4f precision=%s" % (
-              bench.device.type, args.preset_name, name, B, args.steps, med, mn, tgt_tokens / s,
-              (tgt_tokens + src_tokens) / s, peak_mib(bench.device), loss, args.precision))
+    print(result_line("torch", bench.device.type, args.preset_name, bucket, B, args.steps, clock, tgt_tokens,
+                      src_tokens, peak_mib(bench.device), loss, " precision=%s" % args.precision))
     sys.stdout.flush()
 
 
@@ -317,6 +315,8 @@ def main():
     ap.add_argument("--tf32", action="store_true", help="same as --precision tf32")
     ap.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--clock", default="auto", choices=["auto", "wall", "cpu"],
+                    help="auto: process CPU time on the CPU with one thread, wall otherwise (as s2s_bench_train)")
     args = ap.parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():
         print("torch_seq2seq.py: --device cuda but torch.cuda.is_available() is False", file=sys.stderr)

@@ -6,6 +6,7 @@ add_executable(s2s_bench_train
   ${CMAKE_CURRENT_LIST_DIR}/presets.cpp
   ${CMAKE_CURRENT_LIST_DIR}/synthetic_batch.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gemm_floor.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/step_clock.cpp
   ${CMAKE_CURRENT_LIST_DIR}/train_step.cpp)
 target_link_libraries(s2s_bench_train PRIVATE s2s_train CLI11::CLI11 fmt::fmt)
 target_compile_options(s2s_bench_train PRIVATE ${S2S_WARNINGS})

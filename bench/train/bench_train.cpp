@@ -21,6 +21,9 @@
 // host_ms_per_step, the host time spent in TrainStep::run (queueing the step, no wait). When
 // host_ms_per_step is close to the step's device time the step is launch-bound.
 // CPU threads: OpenBLAS's (OPENBLAS_NUM_THREADS); the rest of the step is single-threaded.
+// --clock (step_clock.h): by default, with one thread on the CPU, ms/step and the floor are process
+// CPU time, which a shared machine's other load does not stretch; the RESULT line's clock= says
+// which, and wall_ms_step gives the wall time beside it.
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -35,6 +38,7 @@
 
 #include "gemm_floor.h"
 #include "presets.h"
+#include "step_clock.h"
 #include "s2s/core/error.h"
 #include "s2s/kernels/cuda_runtime_api.h"
 #include "s2s/kernels/gemm.h"
@@ -62,6 +66,7 @@ struct Options {
   bool cuda_graphs = true;  // --no-cuda-graphs: every step eager (train.cuda_graphs)
   int sync_every = 10;      // steps between host waits, as the trainer's sync points
   bool phases = false;      // --phases: a PHASES line per row
+  std::string clock = "auto";  // --clock: auto | wall | cpu (step_clock.h)
   std::uint64_t seed = 1;
 };
 
@@ -69,7 +74,8 @@ struct Row {
   std::string preset, bucket, device;
   std::int64_t batch = 0;
   int steps = 0;
-  double ms_median = 0, ms_min = 0, tgt_tokens = 0, src_tokens = 0;
+  double ms_median = 0, ms_min = 0, wall_ms_median = 0, tgt_tokens = 0, src_tokens = 0;
+  std::string clock;  // what ms_* were timed with: wall or cpu (step_clock.h)
   double model_gflop = 0, tally_gflop = 0, gemm_rate = 0, floor_ms = 0, peak_mib = 0, loss = 0;
   std::size_t tape_ops = 0;
   std::string graphs = "off";   // "captured/replayed/eager/failed" on CUDA with graphs
@@ -106,11 +112,12 @@ void print_row(const Row& r) {
               r.gemm_rate, r.floor_ms, ratio, r.peak_mib);
   std::printf("RESULT impl=s2s device=%s preset=%s bucket=%s batch=%lld steps=%d ms_step=%.4f ms_min=%.4f "
               "tgt_tok_s=%.1f all_tok_s=%.1f gflop_step=%.4f gemm_gflop_s=%.2f floor_ms=%.4f ratio=%.3f "
-              "peak_mib=%.1f loss=%.4f tape_ops=%zu precision=%s graphs=%s d2h_per_step=%.2f\n",
+              "peak_mib=%.1f loss=%.4f tape_ops=%zu precision=%s graphs=%s d2h_per_step=%.2f clock=%s wall_ms_step=%.4f\n",
               r.device.c_str(), r.preset.c_str(), r.bucket.c_str(), static_cast<long long>(r.batch), r.steps,
               r.ms_median, r.ms_min, r.tgt_tokens / s, (r.tgt_tokens + r.src_tokens) / s, r.tally_gflop,
               r.gemm_rate, r.floor_ms, ratio, r.peak_mib, r.loss, r.tape_ops,
-              std::string(kern::to_string(kern::matmul_precision())).c_str(), r.graphs.c_str(), r.d2h_per_step);
+              std::string(kern::to_string(kern::matmul_precision())).c_str(), r.graphs.c_str(), r.d2h_per_step,
+              r.clock.c_str(), r.wall_ms_median);
   if (r.phases)
     std::printf("PHASES preset=%s bucket=%s batch=%lld feed_ms=%.4f fwd_bwd_ms=%.4f norm_clip_ms=%.4f "
                 "update_ms=%.4f idle_ms=%.4f host_ms_per_step=%.4f\n",
@@ -145,6 +152,8 @@ Row bench_bucket(bench::TrainStep& step, const bench::BenchPreset& p, std::size_
   r.device = device == Device::CUDA ? "cuda" : "cpu";
   r.batch = p.batch;
   r.steps = o.steps;
+  const bench::StepClock clock = bench::choose_step_clock(o.clock, device);
+  r.clock = bench::to_string(clock);
   const auto tokens = bench::count_tokens(batches[0]);
   r.tgt_tokens = tokens.target;
   r.src_tokens = tokens.source;
@@ -157,11 +166,12 @@ Row bench_bucket(bench::TrainStep& step, const bench::BenchPreset& p, std::size_
   // its sync points; ms/step of each chunk, median and min over chunks.
   const bool on_gpu = device == Device::CUDA;
   if (on_gpu) cuda::reset_transfer_stats();
-  std::vector<double> ms;
+  std::vector<double> ms, wall_ms;
   int done = 0;
   while (done < o.steps) {
     const int chunk = std::min(o.sync_every, o.steps - done);
     const auto t0 = Clock::now();
+    const double c0 = clock_seconds(clock);
     for (int i = 0; i < chunk; ++i) {
       if (phases == nullptr) {
         step.run(batches[(done + i) % batches.size()]);
@@ -173,7 +183,8 @@ Row bench_bucket(bench::TrainStep& step, const bench::BenchPreset& p, std::size_
     }
     r.loss = step.sync();
     if (phases != nullptr) phases->collect();  // the device has passed every mark: no extra wait
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / chunk);
+    ms.push_back((clock_seconds(clock) - c0) * 1e3 / chunk);
+    wall_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / chunk);
     done += chunk;
   }
   if (on_gpu) {
@@ -185,13 +196,15 @@ Row bench_bucket(bench::TrainStep& step, const bench::BenchPreset& p, std::size_
   if (phases != nullptr) fill_phases(r, *phases, o.steps, host_seconds);
   std::sort(ms.begin(), ms.end());
   r.ms_median = ms[ms.size() / 2];
+  std::sort(wall_ms.begin(), wall_ms.end());
+  r.wall_ms_median = wall_ms[wall_ms.size() / 2];
   r.tape_ops = step.tape_ops();
   r.ms_min = ms.front();
   r.model_gflop = step.model().step_flops(bucket, p.batch) / 1e9;
   const auto shapes = bench::step_gemm_shapes(p.model, p.target_vocab, sizes, p.batch);
   for (const auto& s : shapes) r.tally_gflop += 3.0 * s.forward_flops() * s.count / 1e9;
   if (o.floor) {
-    const auto f = bench::measure_gemm_floor(shapes, device);
+    const auto f = bench::measure_gemm_floor(shapes, device, clock);
     r.gemm_rate = f.rate() / 1e9;
     r.floor_ms = f.seconds * 1e3;
   }
@@ -278,6 +291,11 @@ int main(int argc, char** argv) {
   app.add_option("--sync-every", o.sync_every, "Timed steps between waits for the device")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--clock", o.clock,
+                 "Time steps and the GEMM floor on: auto (process CPU time on the CPU with OPENBLAS_NUM_THREADS=1, "
+                 "wall otherwise), wall, cpu")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "wall", "cpu"}));
   app.add_flag("--phases", o.phases,
                "After each row, a PHASES line: feed, forward+backward, norm+clip, update and idle ms per step on "
                "the device timeline, and the host's ms per step queueing it");

@@ -2,7 +2,6 @@
 #include "gemm_floor.h"
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <tuple>
 
@@ -13,7 +12,6 @@
 namespace s2s::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 Tensor random_matrix(std::int64_t rows, std::int64_t cols, Device device, std::uint64_t stream) {
   Tensor t = Tensor::empty({rows, cols}, DType::F32);
@@ -28,16 +26,16 @@ void sync(Device device) {
 
 // Median seconds of one call of `op`, after one warm-up call.
 template <class Op>
-double median_seconds(Op&& op, Device device, double min_seconds) {
+double median_seconds(Op&& op, Device device, double min_seconds, StepClock clock) {
   op();
   sync(device);
   std::vector<double> times;
   double total = 0;
   while (times.size() < 3 || (total < min_seconds && times.size() < 50)) {
-    const auto t0 = Clock::now();
+    const double t0 = clock_seconds(clock);
     op();
     sync(device);
-    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double s = clock_seconds(clock) - t0;
     times.push_back(s);
     total += s;
   }
@@ -97,7 +95,8 @@ std::vector<GemmShape> step_gemm_shapes(const model::ModelConfig& model, std::in
   return out;
 }
 
-GemmFloor measure_gemm_floor(const std::vector<GemmShape>& shapes, Device device, double min_seconds) {
+GemmFloor measure_gemm_floor(const std::vector<GemmShape>& shapes, Device device, StepClock clock,
+                             double min_seconds) {
   GemmFloor floor;
   std::uint64_t stream = 1;
   for (const auto& s : shapes) {
@@ -107,9 +106,9 @@ GemmFloor measure_gemm_floor(const std::vector<GemmShape>& shapes, Device device
     Tensor c = Tensor::zeros({s.m, s.n}, DType::F32, device);
     Tensor da = Tensor::zeros({s.m, s.k}, DType::F32, device);
     Tensor db = Tensor::zeros({s.k, s.n}, DType::F32, device);
-    const double fwd = median_seconds([&] { kern::gemm(c, a, b, false, false, 1.0, 0.0); }, device, min_seconds);
-    const double dx = median_seconds([&] { kern::gemm(da, dc, b, false, true, 1.0, 0.0); }, device, min_seconds);
-    const double dw = median_seconds([&] { kern::gemm(db, a, dc, true, false, 1.0, 1.0); }, device, min_seconds);
+    const double fwd = median_seconds([&] { kern::gemm(c, a, b, false, false, 1.0, 0.0); }, device, min_seconds, clock);
+    const double dx = median_seconds([&] { kern::gemm(da, dc, b, false, true, 1.0, 0.0); }, device, min_seconds, clock);
+    const double dw = median_seconds([&] { kern::gemm(db, a, dc, true, false, 1.0, 1.0); }, device, min_seconds, clock);
     floor.flops += 3.0 * s.forward_flops() * s.count;
     floor.seconds += (fwd + dx + dw) * s.count;
   }

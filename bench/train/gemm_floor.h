@@ -15,6 +15,7 @@
 
 #include "s2s/core/tensor.h"
 #include "s2s/config/config.h"
+#include "step_clock.h"
 
 namespace s2s::bench {
 
@@ -36,8 +37,9 @@ struct GemmFloor {
   double rate() const { return seconds > 0 ? flops / seconds : 0.0; }
 };
 
-// Times every shape's three products (median of a few calls each, at least `min_seconds` of
+// Times every shape's three products on `clock` (median of a few calls each, at least `min_seconds` of
 // calls per product) on `device`.
-GemmFloor measure_gemm_floor(const std::vector<GemmShape>& shapes, Device device, double min_seconds = 0.02);
+GemmFloor measure_gemm_floor(const std::vector<GemmShape>& shapes, Device device, StepClock clock,
+                             double min_seconds = 0.02);
 
 }  // namespace s2s::bench
