@@ -33,9 +33,10 @@ log() { echo "[cpu_vs_peers] $*" >&2; }
 # 1. s2s's bench, CPU only.
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+mkdir -p "$build"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DS2S_BUILD_BENCH=ON -DS2S_BUILD_TESTS=OFF \
-      -DS2S_WITH_CUDA=OFF "${launcher[@]}" >"$build.configure.log" 2>&1 \
-  || { cat "$build.configure.log" >&2; exit 1; }
+      -DS2S_WITH_CUDA=OFF "${launcher[@]}" >"$build/configure.log" 2>&1 \
+  || { cat "$build/configure.log" >&2; exit 1; }
 cmake --build "$build" -j "$(nproc)" --target s2s_bench_train >&2
 bench_bin="$build/bench/s2s_bench_train"
 [[ -x $bench_bin ]] || { log "no $bench_bin after the build"; exit 1; }

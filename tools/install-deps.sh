@@ -11,7 +11,7 @@ set -euo pipefail
 build_pkgs=(build-essential cmake pkg-config git
             libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
             libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
-            libopenblas-dev zlib1g-dev)
+            libopenblas-dev libdnnl-dev zlib1g-dev)
 test_pkgs=(hdf5-tools libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy python3-h5py python3-venv
            clang libclang-rt-dev)   # clang + libFuzzer: tests/fuzz (S2S_FUZZ=ON)
 

@@ -27,7 +27,8 @@ launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 t0=$(date +%s)
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DS2S_FUZZ=ON -DCMAKE_C_COMPILER=clang \
-      -DCMAKE_CXX_COMPILER=clang++ -DS2S_WITH_CUDA=OFF -DS2S_BUILD_TESTS=OFF -DS2S_BUILD_BENCH=OFF "${launcher[@]}"
+      -DCMAKE_CXX_COMPILER=clang++ -DS2S_WITH_CUDA=OFF -DS2S_BUILD_TESTS=OFF -DS2S_BUILD_BENCH=OFF \
+      -DS2S_CPU_SGEMM=openblas "${launcher[@]}"
 cmake --build "$build" -j "$jobs" --target "${targets[@]/#/s2s_fuzz_}"
 echo "[fuzz] build took $(( $(date +%s) - t0 )) s"
 export OPENBLAS_NUM_THREADS=1

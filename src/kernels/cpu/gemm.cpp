@@ -1,6 +1,14 @@
-// Owns: the CPU GEMMs, through OpenBLAS's CBLAS interface (row-major), and the CPU twin of the
+// Owns: the CPU GEMMs — float32 through oneDNN's dnnl_sgemm (row-major; S2S_CPU_SGEMM=onednn, the
+// default) or OpenBLAS's cblas_sgemm (=openblas), float64 through OpenBLAS's cblas_dgemm — their
+// thread count, and the CPU twin of the
 // BF16 matmul precision (gemm.h): A and B are rounded to bfloat16 into scratch copies exactly as
-// the CUDA path rounds them (bf16.h), then multiplied by the same cblas_sgemm. The products of
+// the CUDA path rounds them (bf16.h), then multiplied by the same float32 GEMM.
+// Why oneDNN for float32: on the model's shapes (M = batch 32-64, K and N 128-1024) it ran at
+// 180-230 GFLOP/s on one thread of the AVX-512 CI machine where OpenBLAS 0.3.21 ran at ~100, and
+// its per-call overhead on the attention's tiny products is lower too (bench/RESULTS.md).
+// Threads: oneDNN runs on OpenMP. OMP_NUM_THREADS decides when set; otherwise
+// OPENBLAS_NUM_THREADS, the knob s2s has always documented for its CPU GEMMs, is applied to
+// OpenMP too, so one setting keeps both libraries (and mpirun ranks sharing a node) in step. The products of
 // two bfloat16 values are exact in float32, so the result is the float32 GEMM of the rounded
 // operands, which is what cuBLAS computes with bf16 inputs and float32 accumulation, up to the
 // order of the float32 sums. TF32 is a CUDA-only mode: float32 here. Parameters are rounded once
@@ -9,6 +17,7 @@
 
 #include <cblas.h>
 
+#include <cstdlib>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -16,6 +25,11 @@
 #include "s2s/core/error.h"
 #include "s2s/kernels/bf16.h"
 #include "s2s/kernels/bf16_cache.h"
+
+#if defined(S2S_SGEMM_ONEDNN)
+#include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
+#endif
 
 namespace s2s::cpu {
 namespace {
@@ -46,6 +60,33 @@ std::pair<const float*, const float*> bf16_operands(const float* a, std::int64_t
   return {rounded(a, a_size, scratch.data()), rounded(b, b_size, scratch.data() + a_size)};
 }
 
+#if defined(S2S_SGEMM_ONEDNN)
+// OpenMP's thread count for oneDNN, set once per calling thread (OpenMP keeps it per thread):
+// OPENBLAS_NUM_THREADS when OMP_NUM_THREADS is unset (see the file comment).
+void apply_thread_setting_once() {
+  thread_local bool applied = false;
+  if (applied) return;
+  applied = true;
+  if (std::getenv("OMP_NUM_THREADS") != nullptr) return;
+  const char* blas = std::getenv("OPENBLAS_NUM_THREADS");
+  if (blas == nullptr) return;
+  char* end = nullptr;
+  const long n = std::strtol(blas, &end, 10);
+  if (end != blas && *end == '\0' && n >= 1) omp_set_num_threads(static_cast<int>(n));
+}
+
+const char* dnnl_status_name(dnnl_status_t s) {
+  switch (s) {
+    case dnnl_success: return "dnnl_success";
+    case dnnl_out_of_memory: return "dnnl_out_of_memory";
+    case dnnl_invalid_arguments: return "dnnl_invalid_arguments";
+    case dnnl_unimplemented: return "dnnl_unimplemented";
+    case dnnl_runtime_error: return "dnnl_runtime_error";
+    default: return "another dnnl_status_t";
+  }
+}
+#endif
+
 }  // namespace
 
 template <>
@@ -57,10 +98,18 @@ void gemm<float>(float* c, const float* a, const float* b, bool ta, bool tb, std
     return;
   }
   if (kern::matmul_precision() == kern::MatmulPrecision::BF16) std::tie(a, b) = bf16_operands(a, m * k, b, k * n);
+#if defined(S2S_SGEMM_ONEDNN)
+  apply_thread_setting_once();
+  const dnnl_status_t status = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, ta ? m : k, b,
+                                          tb ? k : n, beta, c, n);
+  S2S_CHECK(status == dnnl_success, "dnnl_sgemm(", ta ? 'T' : 'N', tb ? 'T' : 'N', ", m=", m, ", n=", n, ", k=", k,
+            ") failed: ", dnnl_status_name(status));
+#else
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
               static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a,
               static_cast<int>(ta ? m : k), b, static_cast<int>(tb ? k : n), beta, c,
               static_cast<int>(n));
+#endif
 }
 
 template <>
