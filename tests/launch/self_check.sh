@@ -38,7 +38,7 @@ echo "  ${line#*Z }"
 expected="launch check: 2 rank(s) on 1 host(s) x 2 rank(s): $host ranks 0-1 (cpu,cpu); launcher: mpirun (OMPI_COMM_WORLD_SIZE=2); dataset: the same $(stat -c %s "$work/tiny.h5") bytes on every rank; train_dir: shared (every rank read rank 0's token)"
 [[ ${line#*\[rank 0/2\] } == "$expected" ]] || { cat "$work/ok.log"; fail "summary line: expected '$expected'"; }
 [[ $(grep -c 'launch check: ' "$work/ok.log") -eq 1 ]] || fail "the summary must be printed once (by rank 0)"
-ls -a "$work/run" | grep -q '^\.s2s-launch-check' && fail "token file left in train_dir"
+compgen -G "$work/run/.s2s-launch-check-*" >/dev/null && fail "token file left in train_dir"
 
 echo "+ SLURM_STEP_NUM_TASKS=3 mpirun -np 2 -x SLURM_STEP_NUM_TASKS s2s train"
 SLURM_STEP_NUM_TASKS=3 "$MPIEXEC" -np 2 -x SLURM_STEP_NUM_TASKS "$S2S" train "${sets[@]}" \

@@ -112,7 +112,7 @@ case_equiv() {
   echo "  ${check#*Z }"
   [[ $check == *"launch check: 4 rank(s) on 2 host(s) x 2 rank(s): s2s-mn-a ranks 0-1 (cpu,cpu), s2s-mn-b ranks 2-3 (cpu,cpu); launcher: mpirun (OMPI_COMM_WORLD_SIZE=4); dataset: the same $(stat -c %s "$work/tiny.h5") bytes on every rank; train_dir: shared"* ]] \
     || { cat "$work/twohosts.log"; fail "no launch self-check line naming both hosts, 2 ranks each"; }
-  ls -a "$work/twohosts" | grep -q '^\.s2s-launch-check' && fail "the self-check's token file was left in train_dir"
+  compgen -G "$work/twohosts/.s2s-launch-check-*" >/dev/null && fail "the self-check's token file was left in train_dir"
   ls "$work/twohosts"/events.out.tfevents.*.s2s-mn-a* >/dev/null 2>&1 || fail "rank 0's event file is not named after s2s-mn-a"
   echo "+ s2s train 1 rank batch 8 (this host)"
   S2S_MPI=0 "$S2S" train "${common[@]}" --set "train.train_dir=$work/one" --set train.batch_size=8 \
