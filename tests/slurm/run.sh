@@ -18,7 +18,7 @@ root=$(cd "$here/../.." && pwd)
 [[ $(id -u) == 0 ]] || { echo "SKIP: needs root (the local cluster runs as root)"; exit 77; }
 if [[ ${S2S_SLURM_INSTALL:-0} != 1 ]]; then
   for t in munged slurmctld slurmd srun sbatch; do
-    command -v "$t" >/dev/null || { echo "SKIP: $t not installed (S2S_SLURM_INSTALL=1 installs Slurm)"; exit 77; }
+    command -v "$t" >/dev/null || { echo "SKIP: $t not installed (tools/install-deps.sh slurm, or S2S_SLURM_INSTALL=1, installs Slurm; tests/run.sh does as root on Debian)"; exit 77; }
   done
 fi
 s2s=${1:-${S2S:-$root/build/s2s}}
