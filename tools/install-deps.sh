@@ -3,6 +3,8 @@
 # of the project (tests/run.sh, launch/quickstart.sh and docker/Dockerfile all use it).
 #   tools/install-deps.sh [all]                  build + test packages (the default)
 #   tools/install-deps.sh build                  compiler, CMake and the -dev packages only
+#   tools/install-deps.sh slurm                  Slurm's daemons and clients and munge, for the
+#                                                real one-node Slurm test (tests/slurm/)
 #   tools/install-deps.sh runtime-packages BIN   prints (installs nothing) the packages whose
 #                                                shared libraries BIN loads, plus openmpi-bin:
 #                                                what a runtime image needs (docker/Dockerfile)
@@ -14,6 +16,9 @@ build_pkgs=(build-essential cmake pkg-config git
             libopenblas-dev libdnnl-dev zlib1g-dev)
 test_pkgs=(hdf5-tools libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy python3-h5py python3-venv
            clang libclang-rt-dev)   # clang + libFuzzer: tests/fuzz (S2S_FUZZ=ON)
+# tests/slurm: 44 packages, ~16 MB; Debian's postinst starts no daemon where policy-rc.d forbids it
+# (CI), and the test starts its own from a private folder either way.
+slurm_pkgs=(slurmctld slurmd slurm-client munge)
 
 # runtime_packages BIN: the owning package of every library `ldd BIN` resolves. Libraries no
 # package owns (a CUDA toolkit from a tarball, a driver's libcuda) are named on stderr.
@@ -35,8 +40,9 @@ mode=${1:-all}
 case $mode in
   all) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
   build) pkgs=("${build_pkgs[@]}") ;;
+  slurm) pkgs=("${slurm_pkgs[@]}") ;;
   runtime-packages) runtime_packages "${2:?usage: install-deps.sh runtime-packages BINARY}"; exit ;;
-  *) echo "usage: tools/install-deps.sh [all|build|runtime-packages BINARY]" >&2; exit 2 ;;
+  *) echo "usage: tools/install-deps.sh [all|build|slurm|runtime-packages BINARY]" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do

@@ -318,6 +318,7 @@ std::vector<OptionSpec> build_table() {
       choice_option("dist.reducer", x, &DistConfig::reducer, "auto", "Gradient all-reduce: MPI (host), NCCL (device), none (one rank: no copies); auto = none with one rank, else NCCL on cuda, MPI on cpu"),
       int_option("dist.bucket_bytes", x, &DistConfig::bucket_bytes, "26214400", at_least(1), "Gradient fusion bucket size in bytes; left unset, the largest of 1 MiB and 1/16 of the gradients, capped at this value"),
       float_option("dist.timeout_s", x, &DistConfig::timeout_s, "600.0", above(0), "Seconds a collective may take before the job is aborted"),
+      bool_option("dist.require_shared_train_dir", x, &DistConfig::require_shared_train_dir, "true", "Multi-rank runs: a train_dir some rank cannot see (rank 0's token file) is an error; false: a warning (rank 0 alone reads and writes checkpoints, so resuming needs rank 0 on the same host)"),
   };
 }
 

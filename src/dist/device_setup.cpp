@@ -9,8 +9,8 @@
 
 namespace s2s::dist {
 
-void prepare_device(Device device, const dist::World* world, std::string_view setting, bool one_device_per_rank) {
-  if (device != Device::CUDA) return;
+DeviceChoice prepare_device(Device device, const dist::World* world, std::string_view setting, bool one_device_per_rank) {
+  if (device != Device::CUDA) return {};
   std::string reason;
   const int count = cuda::device_count(&reason);
   S2S_CHECK(count > 0, setting, " = cuda, but no CUDA device is usable here (", reason,
@@ -23,6 +23,7 @@ void prepare_device(Device device, const dist::World* world, std::string_view se
   cuda::initialize(index);
   if (world != nullptr)
     dist::log_all("rank {} uses CUDA device {} of {} visible on its node", world->rank(), index, count);
+  return {"cuda:" + std::to_string(index), cuda::device_uuid(index)};
 }
 
 }  // namespace s2s::dist

@@ -19,6 +19,7 @@ int device_count(std::string* reason) {
   if (reason != nullptr) *reason = "built without CUDA";
   return 0;
 }
+std::string device_uuid(int device) { S2S_FAIL("s2s::cuda::device_uuid(", device, "): ", kNoCuda); }
 void initialize(int device) { S2S_FAIL("s2s::cuda::initialize(", device, "): ", kNoCuda); }
 bool initialized() { return false; }
 void shutdown() {}

@@ -9,6 +9,7 @@
 #include "s2s/data/sampler.h"
 #include "s2s/decode/translator.h"
 #include "s2s/dist/device_setup.h"
+#include "s2s/dist/launch_check.h"
 #include "s2s/dist/log.h"
 #include "s2s/dist/replicas.h"
 #include "s2s/kernels/gemm.h"
@@ -61,7 +62,18 @@ void build(Session& s) {
     s.world.set_timeout_s(cfg.dist.timeout_s);
   // float32 matrix products of this run (kernels/gemm.h): float32, TF32 or bf16 operands.
   kern::set_matmul_precision(kern::parse_matmul_precision(to_string(cfg.train.precision)));
-  dist::prepare_device(cfg.model.device, &s.world, "model.device", /*one_device_per_rank=*/true);
+  const dist::DeviceChoice device =
+      dist::prepare_device(cfg.model.device, &s.world, "model.device", /*one_device_per_rank=*/true);
+  // Every rank's host, device, launcher and view of the dataset and train_dir, judged once by all
+  // (dist/launch_check.h): a bad launch fails here, naming the ranks and hosts, before any work.
+  dist::LaunchCheckOptions launch;
+  launch.dataset = cfg.data.dataset;
+  launch.train_dir = cfg.train.train_dir;
+  launch.device = device.label;
+  launch.device_id = device.uuid;
+  launch.one_device_per_rank = cfg.model.device == Device::CUDA;  // NCCL: one GPU per rank
+  launch.require_shared_train_dir = cfg.dist.require_shared_train_dir;
+  dist::enforce_launch(s.world, dist::check_launch(s.world, launch));
   s.dataset = data::Dataset::open(cfg.data.dataset);
   const auto buckets = model_buckets(*s.dataset, cfg);
   const auto vs = config::config_resolve_vocab(cfg.model.source_vocab_size, s.dataset->source_vocab().size(),

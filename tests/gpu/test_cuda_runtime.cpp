@@ -2,7 +2,9 @@
 // allocator behind Tensor (bins, statistics, empty_cache), pinned buffers, kernel error reports
 // surfacing at synchronisation, and the Tensor-level dispatch (s2s::kern) on CUDA tensors.
 // The first two tests run in every build; the rest skip without a device.
+#include <cstdio>
 #include <numeric>
+#include <regex>
 #include <string>
 
 #include "gpu/harness.h"
@@ -28,6 +30,27 @@ TEST(CudaRuntime, InitializeWithoutDeviceThrows) {
 }
 
 class CudaRuntimeTest : public CudaTest {};
+
+// The launch self-check tells ranks apart by this UUID: it must be the driver's own (nvidia-smi's,
+// read here as the independent reference) and the same whatever the process's device numbering.
+TEST_F(CudaRuntimeTest, DeviceUuidIsNvidiaSmis) {
+  const std::string uuid = cuda::device_uuid(0);
+  EXPECT_TRUE(std::regex_match(uuid, std::regex("GPU-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")))
+      << uuid;
+  std::string smi;
+  if (FILE* p = ::popen("nvidia-smi --query-gpu=uuid --format=csv,noheader 2>/dev/null", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof(line), p)) smi += line;
+    ::pclose(p);
+  }
+  if (smi.empty()) GTEST_SKIP() << "nvidia-smi not available to compare with (format checked: " << uuid << ")";
+  EXPECT_NE(smi.find(uuid), std::string::npos) << "nvidia-smi lists:\n" << smi << "device_uuid(0) = " << uuid;
+}
+
+TEST(CudaRuntime, DeviceUuidWithoutDeviceThrows) {
+  if (cuda::device_count() > 0) GTEST_SKIP() << "a CUDA device is present";
+  EXPECT_THROW(cuda::device_uuid(0), Error);
+}
 
 TEST_F(CudaRuntimeTest, InitializeIsIdempotentAndOneDevicePerProcess) {
   EXPECT_NO_THROW(cuda::initialize(0));

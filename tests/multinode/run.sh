@@ -13,8 +13,14 @@
 #           (float64, within 1e-12, s2s_mpi_train_compare), and rank 0's TensorBoard file is named
 #           after host a (the run really was spread over the namespaces). Control: 1 rank x
 #           batch B must not match.
+#           The launch self-check's line names both hosts, 2 ranks each, mpirun's size, the dataset
+#           and a shared train_dir, and its token file is gone afterwards.
 #   kill    SIGKILL to every s2s rank of host b mid-training: the job ends non-zero within 30 s
 #           and the output names host b.
+#   unshared  host b gets an empty tmpfs over $work/private (in its own mount namespace only), so
+#           a path there is a disk host b cannot see: train_dir there fails the launch self-check
+#           naming ranks 2-3 on s2s-mn-b (exit non-zero, no step trained); a dataset there fails it
+#           naming them too; with dist.require_shared_train_dir=false the run trains, warning.
 # Skips (exit 77, with the reason) when not root or when namespaces cannot be created here.
 # Cleanup (always): the host processes are killed by the PIDs this script recorded; their
 # namespaces, veth pair and /etc/hosts bind mounts go with them.
@@ -25,7 +31,7 @@ S2S_COMPARE=${S2S_COMPARE:?path of s2s_mpi_train_compare}
 S2S_PROBE=${S2S_PROBE:?path of s2s_multinode_probe}
 MPIEXEC=${MPIEXEC:-mpirun}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-what=${1:?usage: run.sh layout|equiv|kill}
+what=${1:?usage: run.sh layout|equiv|kill|unshared}
 export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
@@ -101,6 +107,12 @@ case_equiv() {
   on_a timeout 120 "${mpi[@]}" "$S2S" train "${common[@]}" --set "train.train_dir=$work/twohosts" --set train.batch_size=2 \
     --set train.max_steps=8 >"$work/twohosts.log" 2>&1 || { cat "$work/twohosts.log"; fail "2-host training exited non-zero"; }
   grep -q '\[rank 0/4\] done: step 8' "$work/twohosts.log" || { cat "$work/twohosts.log"; fail "not one 4-rank world"; }
+  local check
+  check=$(grep -m1 'launch check: ' "$work/twohosts.log")
+  echo "  ${check#*Z }"
+  [[ $check == *"launch check: 4 rank(s) on 2 host(s) x 2 rank(s): s2s-mn-a ranks 0-1 (cpu,cpu), s2s-mn-b ranks 2-3 (cpu,cpu); launcher: mpirun (OMPI_COMM_WORLD_SIZE=4); dataset: the same $(stat -c %s "$work/tiny.h5") bytes on every rank; train_dir: shared"* ]] \
+    || { cat "$work/twohosts.log"; fail "no launch self-check line naming both hosts, 2 ranks each"; }
+  compgen -G "$work/twohosts/.s2s-launch-check-*" >/dev/null && fail "the self-check's token file was left in train_dir"
   ls "$work/twohosts"/events.out.tfevents.*.s2s-mn-a* >/dev/null 2>&1 || fail "rank 0's event file is not named after s2s-mn-a"
   echo "+ s2s train 1 rank batch 8 (this host)"
   S2S_MPI=0 "$S2S" train "${common[@]}" --set "train.train_dir=$work/one" --set train.batch_size=8 \
@@ -149,6 +161,42 @@ case_kill() {
   [[ $rc -ne 0 ]] || fail "job exited 0 after host b's ranks were killed"
   grep -q "s2s-mn-b" "$work/long.log" || fail "the job's messages do not name host s2s-mn-b"
   echo "PASS kill: exit $rc after $((SECONDS - t0)) s, naming s2s-mn-b"
+}
+
+case_unshared() {
+  prepare_data
+  mkdir -p "$work/private"
+  nsenter -t "$pb" --mount mount -t tmpfs -o size=4m s2s-mn-private "$work/private" || fail "tmpfs on host b"
+  cp "$work/tiny.h5" "$work/private/tiny.h5"  # visible on host a (and here) only
+  [[ -f $work/private/tiny.h5 ]] && ! nsenter -t "$pb" --mount test -e "$work/private/tiny.h5" || fail "private dir setup"
+  local log=$work/unshared.log
+  echo "+ mpirun (on s2s-mn-a) 2 hosts x 2 ranks, train_dir on host a's disk only"
+  on_a timeout 60 "${mpi[@]}" "$S2S" train "${common[@]}" --set "train.train_dir=$work/private/run" \
+    --set train.batch_size=2 --set train.max_steps=2 >"$log" 2>&1
+  local rc=$?
+  grep -m1 'launch check failed' "$log" | sed 's/^/  /'
+  [[ $rc -ne 0 && $rc -ne 124 ]] || { cat "$log"; fail "exit $rc: expected a non-zero exit from the self-check"; }
+  grep -q "train_dir $work/private/run is not shared: ranks 2-3 on host s2s-mn-b cannot see the token rank 0 (host s2s-mn-a)" "$log" \
+    || { cat "$log"; fail "no error naming train_dir and ranks 2-3 on s2s-mn-b"; }
+  grep -Eq 'Z step [0-9]+|done: step' "$log" && { cat "$log"; fail "trained although the self-check failed"; }
+
+  echo "+ the same with the dataset on host a's disk only"
+  on_a timeout 60 "${mpi[@]}" "$S2S" train "${common[@]}" --set "data.dataset=$work/private/tiny.h5" \
+    --set "train.train_dir=$work/shared" --set train.batch_size=2 --set train.max_steps=2 >"$log" 2>&1
+  rc=$?
+  grep -m1 'launch check failed' "$log" | sed 's/^/  /'
+  [[ $rc -ne 0 && $rc -ne 124 ]] || { cat "$log"; fail "exit $rc: expected a non-zero exit from the self-check"; }
+  grep -q "dataset $work/private/tiny.h5 cannot be read by ranks 2-3 on host s2s-mn-b" "$log" \
+    || { cat "$log"; fail "no error naming the dataset and ranks 2-3 on s2s-mn-b"; }
+
+  echo "+ train_dir on host a's disk only, dist.require_shared_train_dir=false"
+  on_a timeout 60 "${mpi[@]}" "$S2S" train "${common[@]}" --set "train.train_dir=$work/private/run2" \
+    --set dist.require_shared_train_dir=false --set train.batch_size=2 --set train.max_steps=2 >"$log" 2>&1 \
+    || { cat "$log"; fail "the run allowed to keep train_dir unshared failed"; }
+  grep -q 'warning: launch check: train_dir .* is not shared: ranks 2-3 on host s2s-mn-b' "$log" \
+    && grep -q 'train_dir: NOT shared' "$log" && grep -q '\[rank 0/4\] done: step 2' "$log" \
+    || { cat "$log"; fail "expected a warning, the summary saying NOT shared, and 2 steps trained"; }
+  echo "PASS unshared: train_dir or dataset invisible on s2s-mn-b fails naming ranks 2-3 there; allowed, it warns"
 }
 
 "case_$what"

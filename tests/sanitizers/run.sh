@@ -25,13 +25,14 @@ export ASAN_OPTIONS="fast_unwind_on_malloc=0:malloc_context_size=40:detect_stack
 export UBSAN_OPTIONS="print_stacktrace=1"
 # GPU tests have nothing to run in a CPU build; Slurm needs a cluster; the package and docker
 # tests check packaging, not memory (an installed ASan library needs ASan consumers).
-ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900 -LE "gpu|slurm|package|docker|mpi|launch" "$@"
-# Every test that starts several ranks under mpirun (labels mpi, launch) runs with ASan and UBSan
+ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900 -LE "gpu|slurm|package|docker|mpi|launch|docs" "$@"
+# Every test that starts several ranks under mpirun (labels mpi, launch, and docs: the README's
+# launch/mpirun.sh line) runs with ASan and UBSan
 # but without LeakSanitizer: LSan's stop-the-world step crashes in its tracer ("Tracer caught
 # signal 11", "LeakSanitizer has encountered a fatal error", no leak report) next to Open MPI's
 # progress threads, seen in 3- and 4-rank runs here (mpi_train_resume_2to3, dist_mpi_np4 in CI).
 # That fails the test for LSan's sake, not s2s's. Leaks in the same code paths are still checked
 # by the one-process tests above, which run the same collectives through the local world.
 ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
-  ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900 -L "mpi|launch" -LE "gpu|slurm" "$@"
+  ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900 -L "mpi|launch|docs" -LE "gpu|slurm" "$@"
 echo "[sanitizers] tests took $(( $(date +%s) - t1 )) s"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Owns: the Slurm launch check (ctest `slurm_launch`, label `slurm`): brings up a throwaway
 # one-node cluster (slurm-local.sh), trains a tiny model on a synthetic reverse dataset and checks
-#   srun     `srun -n 2 s2s train` (direct launch over PMIx): one 2-rank world, checkpoint, exit 0
+#   srun     `srun -n 2 s2s train` (direct launch over PMIx): one 2-rank world, checkpoint, exit 0,
+#            and the launch self-check's line (srun, 1 host x 2 ranks, dataset, shared train_dir)
+#   alone    `srun -n 2` with S2S_MPI=0 (each task a world of one): the self-check fails, naming
+#            SLURM_STEP_NUM_TASKS=2 and the task's SLURM_PROCID
 #   sbatch   `sbatch --wait launch/slurm.sbatch CONFIG` with 2 tasks completes (exit 0)
 #   requeue  USR1 to the batch shell (as --signal=B:USR1@N would) -> ranks checkpoint and exit 143
 #            -> the script requeues -> run 2 (restart 1) resumes from that checkpoint and trains on
@@ -15,7 +18,7 @@ root=$(cd "$here/../.." && pwd)
 [[ $(id -u) == 0 ]] || { echo "SKIP: needs root (the local cluster runs as root)"; exit 77; }
 if [[ ${S2S_SLURM_INSTALL:-0} != 1 ]]; then
   for t in munged slurmctld slurmd srun sbatch; do
-    command -v "$t" >/dev/null || { echo "SKIP: $t not installed (S2S_SLURM_INSTALL=1 installs Slurm)"; exit 77; }
+    command -v "$t" >/dev/null || { echo "SKIP: $t not installed (tools/install-deps.sh slurm, or S2S_SLURM_INSTALL=1, installs Slurm; tests/run.sh does as root on Debian)"; exit 77; }
   done
 fi
 s2s=${1:-${S2S:-$root/build/s2s}}
@@ -53,10 +56,27 @@ srun -l -n 2 "$s2s" train --config "$config" "${tiny[@]}" --set train.max_steps=
   --set train.steps_per_checkpoint=10 --set "train.train_dir=$work/a" >"$log" 2>&1
 rc=$?
 if [[ $rc -eq 0 ]] && grep -Eq '^0: [0-9T:.-]+Z \[rank 0/2\] done: step 20' "$log" && ! grep -q 'rank 0/1\]' "$log" \
-   && [[ -f $work/a/ckpt-20.h5 ]]; then
-  pass "srun -n 2 s2s train: 2-rank world, 20 steps, ckpt-20.h5, exit 0"
+   && [[ -f $work/a/ckpt-20.h5 ]] \
+   && grep -q "launch check: 2 rank(s) on 1 host(s) x 2 rank(s): $(hostname) ranks 0-1 (cpu,cpu); launcher: srun (SLURM_STEP_NUM_TASKS=2); dataset: the same .* bytes on every rank; train_dir: shared" "$log"; then
+  grep -m1 'launch check: ' "$log" | sed 's/^/  /'
+  pass "srun -n 2 s2s train: 2-rank world, 20 steps, ckpt-20.h5, exit 0, the launch self-check's line says srun, 2 ranks"
 else
   cat "$log"; fail "srun -n 2 s2s train (exit $rc)"
+fi
+lap
+
+# a2. the launch self-check: `srun -n 2` of tasks that each come up as a world of one (S2S_MPI=0
+# here; a PMI that the MPI library lacks does the same) must fail naming srun's task count.
+log=$work/alone.log
+srun -l -n 2 env S2S_MPI=0 "$s2s" train --config "$config" "${tiny[@]}" --set train.max_steps=20 \
+  --set "train.train_dir=$work/alone" >"$log" 2>&1
+rc=$?
+if [[ $rc -ne 0 ]] && grep -q 'the launcher started 2 process(es) (SLURM_STEP_NUM_TASKS=2) but rank 0 on host .* joined a world of 1 rank(s) (this process is SLURM_PROCID=1)' "$log" \
+   && ! grep -q 'done: step' "$log"; then
+  grep -m1 'SLURM_PROCID=1)' "$log" | sed 's/^/  /' | cut -c1-240
+  pass "srun -n 2 of one-rank worlds (S2S_MPI=0): exit $rc, the self-check names SLURM_STEP_NUM_TASKS=2"
+else
+  cat "$log"; fail "srun -n 2 with S2S_MPI=0 (exit $rc): expected the launch self-check to fail"
 fi
 lap
 

@@ -4,7 +4,7 @@
 # nothing under /etc is written. Clients need only SLURM_CONF (written to DIR/env.sh).
 #   tests/slurm/slurm-local.sh up DIR     start; exits 0 once the node is idle
 #   tests/slurm/slurm-local.sh down DIR   cancel every job, wait for them, stop the daemons
-# S2S_SLURM_INSTALL=1: apt-get install slurmctld slurmd slurm-client munge when missing.
+# S2S_SLURM_INSTALL=1: install Slurm and munge when missing (tools/install-deps.sh slurm).
 # DIR must be short (<= 70 chars): PMIx puts DIR/d/stepd.slurm.pmix.J.S there (107-byte limit),
 # and a too-long path makes srun print "task launch failed" yet exit 0.
 # Notes behind the settings: /work/shared/docs/slurm.md (measured on this machine kind).
@@ -19,10 +19,8 @@ need_tools() {
   done
   ((missing == 0)) && return 0
   [[ ${S2S_SLURM_INSTALL:-0} == 1 ]] || die "Slurm/munge not installed (S2S_SLURM_INSTALL=1 installs them)"
-  say "installing slurmctld slurmd slurm-client munge"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-    --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null
+  say "installing Slurm (tools/install-deps.sh slurm)"
+  bash "$(dirname "${BASH_SOURCE[0]}")/../../tools/install-deps.sh" slurm >&2
 }
 
 in_use() {  # is TCP port $1 listening? (LISTEN = state 0A in /proc/net/tcp*)

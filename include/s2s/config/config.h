@@ -83,6 +83,7 @@ struct DistConfig {
   ReducerKind reducer;
   std::int64_t bucket_bytes;
   double timeout_s;
+  bool require_shared_train_dir;
 };
 
 struct TrainConfig {

@@ -19,6 +19,10 @@ namespace s2s::cuda {
 // missing or too old, or no device is visible. `reason`, when given, receives why it is 0.
 int device_count(std::string* reason = nullptr);
 
+// The device's UUID as nvidia-smi prints it ("GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"): the same
+// physical GPU has the same UUID in every process, whatever CUDA_VISIBLE_DEVICES renumbers.
+std::string device_uuid(int device);
+
 // Makes `device` current, creates the context (stream, cuBLAS handle) and installs the caching
 // allocator with set_device_allocator(Device::CUDA, ...). Calling it again with the same device
 // is a no-op; with another device it throws (one device per process).

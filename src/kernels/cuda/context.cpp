@@ -130,6 +130,21 @@ int device_count(std::string* reason) {
   return n;
 }
 
+std::string device_uuid(int device) {
+  cudaDeviceProp prop{};
+  const cudaError_t rc = cudaGetDeviceProperties(&prop, device);
+  S2S_CHECK(rc == cudaSuccess, "cudaGetDeviceProperties(", device, "): ", cudaGetErrorString(rc));
+  const auto* b = reinterpret_cast<const unsigned char*>(prop.uuid.bytes);
+  std::string out = "GPU-";
+  for (int i = 0; i < 16; ++i) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += kHex[b[i] >> 4];
+    out += kHex[b[i] & 15];
+  }
+  return out;
+}
+
 void initialize(int device) {
   std::lock_guard lock(g_mutex);
   if (g_context != nullptr) {
