@@ -6,18 +6,19 @@
 
 #include <algorithm>
 
+#include "cpu_clones.h"
 #include "fast_math.h"
 
 namespace s2s::cpu {
 namespace {
 // t[k] = tanh(f[k] + y[k]) for k < n.
-template <class T> void tanh_of_sum(T* t, const T* f, const T* y, std::int64_t n) {
+template <class T> [[gnu::always_inline]] inline void tanh_of_sum(T* t, const T* f, const T* y, std::int64_t n) {
   for (std::int64_t k = 0; k < n; ++k) t[k] = vmath::tanh(f[k] + y[k]);
 }
-}  // namespace
 
 template <class T>
-void attention_score_forward(T* e, const T* f, const T* y, const T* v, std::int64_t b, std::int64_t l, std::int64_t a) {
+[[gnu::always_inline]] inline void score_forward(T* e, const T* f, const T* y, const T* v, std::int64_t b,
+                                                 std::int64_t l, std::int64_t a) {
   T t[vmath::kRowChunk];
   for (std::int64_t r = 0; r < b; ++r)
     for (std::int64_t j = 0; j < l; ++j) {
@@ -34,8 +35,8 @@ void attention_score_forward(T* e, const T* f, const T* y, const T* v, std::int6
 }
 
 template <class T>
-void attention_score_backward(T* df, T* dy, T* dv, const T* f, const T* y, const T* v, const T* de, std::int64_t b,
-                              std::int64_t l, std::int64_t a) {
+[[gnu::always_inline]] inline void score_backward(T* df, T* dy, T* dv, const T* f, const T* y, const T* v,
+                                                  const T* de, std::int64_t b, std::int64_t l, std::int64_t a) {
   T t[vmath::kRowChunk], g[vmath::kRowChunk];
   for (std::int64_t r = 0; r < b; ++r)
     for (std::int64_t j = 0; j < l; ++j) {
@@ -53,6 +54,21 @@ void attention_score_backward(T* df, T* dy, T* dv, const T* f, const T* y, const
           for (std::int64_t k = 0; k < m; ++k) dv[k0 + k] += d * t[k];
       }
     }
+}
+
+}  // namespace
+
+// One clone per ISA level, picked at load time (cpu_clones.h): the same loops, wider vectors.
+template <class T>
+S2S_CPU_CLONES void attention_score_forward(T* e, const T* f, const T* y, const T* v, std::int64_t b, std::int64_t l,
+                                            std::int64_t a) {
+  score_forward(e, f, y, v, b, l, a);
+}
+
+template <class T>
+S2S_CPU_CLONES void attention_score_backward(T* df, T* dy, T* dv, const T* f, const T* y, const T* v, const T* de,
+                                             std::int64_t b, std::int64_t l, std::int64_t a) {
+  score_backward(df, dy, dv, f, y, v, de, b, l, a);
 }
 
 #define S2S_INSTANTIATE(T)                                                                                         \

@@ -5,33 +5,34 @@
 #include <algorithm>
 #include <cmath>
 
+#include "cpu_clones.h"
 #include "fast_math.h"
 
 namespace s2s::cpu {
 
-template <class T> void add(T* y, const T* a, const T* b, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = a[i] + b[i]; }
-template <class T> void sub(T* y, const T* a, const T* b, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = a[i] - b[i]; }
-template <class T> void mul(T* y, const T* a, const T* b, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = a[i] * b[i]; }
-template <class T> void scale(T* y, const T* x, T alpha, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = alpha * x[i]; }
-template <class T> void axpy(T* y, const T* x, T alpha, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] += alpha * x[i]; }
-template <class T> void mul_acc(T* y, const T* a, const T* b, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] += a[i] * b[i]; }
+template <class T> S2S_CPU_CLONES void add(T* y, const T* a, const T* b, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = a[i] + b[i]; }
+template <class T> S2S_CPU_CLONES void sub(T* y, const T* a, const T* b, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = a[i] - b[i]; }
+template <class T> S2S_CPU_CLONES void mul(T* y, const T* a, const T* b, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = a[i] * b[i]; }
+template <class T> S2S_CPU_CLONES void scale(T* y, const T* x, T alpha, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = alpha * x[i]; }
+template <class T> S2S_CPU_CLONES void axpy(T* y, const T* x, T alpha, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] += alpha * x[i]; }
+template <class T> S2S_CPU_CLONES void mul_acc(T* y, const T* a, const T* b, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] += a[i] * b[i]; }
 
-template <class T> void sigmoid_forward(T* y, const T* x, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = vmath::sigmoid(x[i]); }
-template <class T> void sigmoid_backward(T* dx, const T* y, const T* dy, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) dx[i] += dy[i] * y[i] * (T(1) - y[i]); }
-template <class T> void tanh_forward(T* y, const T* x, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = vmath::tanh(x[i]); }
-template <class T> void tanh_backward(T* dx, const T* y, const T* dy, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) dx[i] += dy[i] * (T(1) - y[i] * y[i]); }
-template <class T> void relu_forward(T* y, const T* x, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0); }
-template <class T> void relu_backward(T* dx, const T* y, const T* dy, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) if (y[i] > T(0)) dx[i] += dy[i]; }
-template <class T> void clip_forward(T* y, const T* x, T lo, T hi, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = std::clamp(x[i], lo, hi); }
-template <class T> void clip_backward(T* dx, const T* x, const T* dy, T lo, T hi, std::int64_t n) {
+template <class T> S2S_CPU_CLONES void sigmoid_forward(T* y, const T* x, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = vmath::sigmoid(x[i]); }
+template <class T> S2S_CPU_CLONES void sigmoid_backward(T* dx, const T* y, const T* dy, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) dx[i] += dy[i] * y[i] * (T(1) - y[i]); }
+template <class T> S2S_CPU_CLONES void tanh_forward(T* y, const T* x, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = vmath::tanh(x[i]); }
+template <class T> S2S_CPU_CLONES void tanh_backward(T* dx, const T* y, const T* dy, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) dx[i] += dy[i] * (T(1) - y[i] * y[i]); }
+template <class T> S2S_CPU_CLONES void relu_forward(T* y, const T* x, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0); }
+template <class T> S2S_CPU_CLONES void relu_backward(T* dx, const T* y, const T* dy, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) if (y[i] > T(0)) dx[i] += dy[i]; }
+template <class T> S2S_CPU_CLONES void clip_forward(T* y, const T* x, T lo, T hi, std::int64_t n) { for (std::int64_t i = 0; i < n; ++i) y[i] = std::clamp(x[i], lo, hi); }
+template <class T> S2S_CPU_CLONES void clip_backward(T* dx, const T* x, const T* dy, T lo, T hi, std::int64_t n) {
   // TF's clip_by_value passes the gradient where lo <= x <= hi (boundaries included).
   for (std::int64_t i = 0; i < n; ++i) if (x[i] >= lo && x[i] <= hi) dx[i] += dy[i];
 }
-template <class T> void add_row_vector(T* y, const T* x, const T* bias, std::int64_t rows, std::int64_t cols) {
+template <class T> S2S_CPU_CLONES void add_row_vector(T* y, const T* x, const T* bias, std::int64_t rows, std::int64_t cols) {
   for (std::int64_t r = 0; r < rows; ++r)
     for (std::int64_t c = 0; c < cols; ++c) y[r * cols + c] = x[r * cols + c] + bias[c];
 }
-template <class T> void add_broadcast_middle(T* y, const T* x, const T* v, std::int64_t b, std::int64_t l, std::int64_t c) {
+template <class T> S2S_CPU_CLONES void add_broadcast_middle(T* y, const T* x, const T* v, std::int64_t b, std::int64_t l, std::int64_t c) {
   for (std::int64_t i = 0; i < b; ++i)
     for (std::int64_t j = 0; j < l; ++j)
       for (std::int64_t k = 0; k < c; ++k) y[(i * l + j) * c + k] = x[(i * l + j) * c + k] + v[i * c + k];

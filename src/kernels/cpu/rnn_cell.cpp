@@ -6,18 +6,19 @@
 
 #include <algorithm>
 
+#include "cpu_clones.h"
 #include "fast_math.h"
 
 namespace s2s::cpu {
 
-template <class T> void gru_gates_forward(T* ru, T* rh, const T* zg, const T* h, std::int64_t b, std::int64_t n) {
+template <class T> S2S_CPU_CLONES void gru_gates_forward(T* ru, T* rh, const T* zg, const T* h, std::int64_t b, std::int64_t n) {
   for (std::int64_t i = 0; i < b * 2 * n; ++i) ru[i] = vmath::sigmoid(zg[i]);
   for (std::int64_t r = 0; r < b; ++r)
     for (std::int64_t j = 0; j < n; ++j) rh[r * n + j] = ru[r * 2 * n + j] * h[r * n + j];
 }
 
 template <class T>
-void gru_gates_backward(T* dzg, T* dh, const T* ru, const T* h, const T* drh, std::int64_t b, std::int64_t n) {
+S2S_CPU_CLONES void gru_gates_backward(T* dzg, T* dh, const T* ru, const T* h, const T* drh, std::int64_t b, std::int64_t n) {
   for (std::int64_t r = 0; r < b; ++r)
     for (std::int64_t j = 0; j < n; ++j) {
       const std::int64_t k = r * n + j;
@@ -28,7 +29,7 @@ void gru_gates_backward(T* dzg, T* dh, const T* ru, const T* h, const T* drh, st
 }
 
 template <class T>
-void gru_output_forward(T* h_new, T* c, const T* zc, const T* ru, const T* h, std::int64_t b, std::int64_t n) {
+S2S_CPU_CLONES void gru_output_forward(T* h_new, T* c, const T* zc, const T* ru, const T* h, std::int64_t b, std::int64_t n) {
   for (std::int64_t r = 0; r < b; ++r)
     for (std::int64_t j = 0; j < n; ++j) {
       const std::int64_t k = r * n + j;
@@ -39,7 +40,7 @@ void gru_output_forward(T* h_new, T* c, const T* zc, const T* ru, const T* h, st
 }
 
 template <class T>
-void gru_output_backward(T* dzg, T* dzc, T* dh, const T* ru, const T* c, const T* h, const T* dh_new, std::int64_t b,
+S2S_CPU_CLONES void gru_output_backward(T* dzg, T* dzc, T* dh, const T* ru, const T* c, const T* h, const T* dh_new, std::int64_t b,
                          std::int64_t n) {
   for (std::int64_t r = 0; r < b; ++r)
     for (std::int64_t j = 0; j < n; ++j) {
@@ -55,7 +56,7 @@ void gru_output_backward(T* dzg, T* dzc, T* dh, const T* ru, const T* c, const T
 // slices of z and acts plus c, c_new and h_new needs more runtime alias checks than GCC versions a
 // loop for, and stays scalar. Same formula per element either way.
 template <class T>
-void lstm_cell_forward(T* c_new, T* h_new, T* acts, const T* z, const T* c, T forget_bias, std::int64_t b,
+S2S_CPU_CLONES void lstm_cell_forward(T* c_new, T* h_new, T* acts, const T* z, const T* c, T forget_bias, std::int64_t b,
                        std::int64_t n) {
   for (std::int64_t r = 0; r < b; ++r) {
     const T* zr = z + r * 4 * n;  // [4n]: i, j, f, o
@@ -70,7 +71,7 @@ void lstm_cell_forward(T* c_new, T* h_new, T* acts, const T* z, const T* c, T fo
 }
 
 template <class T>
-void lstm_cell_backward(T* dz, T* dc, const T* acts, const T* c, const T* c_new, const T* dh_new, const T* dc_new,
+S2S_CPU_CLONES void lstm_cell_backward(T* dz, T* dc, const T* acts, const T* c, const T* c_new, const T* dh_new, const T* dc_new,
                         std::int64_t b, std::int64_t n) {
   T tanh_c[vmath::kRowChunk];  // tanh(c_new) of a chunk of a row: a loop that vectorises
   for (std::int64_t r = 0; r < b; ++r)

@@ -7,17 +7,18 @@
 #include <cmath>
 #include <limits>
 
+#include "cpu_clones.h"
 #include "fast_math.h"
 #include "s2s/core/error.h"
 
 namespace s2s::cpu {
 namespace {
 // An empty row has no maximum: -inf, so a log-sum-exp over nothing is -inf (the CUDA twin launches nothing).
-template <class T> T row_max(const T* x, std::int64_t n) {
+template <class T> [[gnu::always_inline]] inline T row_max(const T* x, std::int64_t n) {
   return n > 0 ? *std::max_element(x, x + n) : -std::numeric_limits<T>::infinity();
 }
 // Σ_j exp(x[j] - m): exp of a chunk into a stack buffer (a vectorised loop), then summed.
-template <class T> T sum_exp_shifted(const T* x, T m, std::int64_t n) {
+template <class T> [[gnu::always_inline]] inline T sum_exp_shifted(const T* x, T m, std::int64_t n) {
   T buf[vmath::kRowChunk];
   vmath::LaneSum<T> s;
   for (std::int64_t j0 = 0; j0 < n; j0 += vmath::kRowChunk) {
@@ -27,14 +28,14 @@ template <class T> T sum_exp_shifted(const T* x, T m, std::int64_t n) {
   }
   return s.total();
 }
-template <class T> T row_logsumexp(const T* x, std::int64_t n) {
+template <class T> [[gnu::always_inline]] inline T row_logsumexp(const T* x, std::int64_t n) {
   T m = row_max(x, n);
   if (std::isinf(m)) return m;
   return m + std::log(sum_exp_shifted(x, m, n));
 }
 }  // namespace
 
-template <class T> void softmax_rows(T* y, const T* x, std::int64_t rows, std::int64_t cols) {
+template <class T> S2S_CPU_CLONES void softmax_rows(T* y, const T* x, std::int64_t rows, std::int64_t cols) {
   for (std::int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * cols;
     T* yr = y + r * cols;
@@ -46,7 +47,7 @@ template <class T> void softmax_rows(T* y, const T* x, std::int64_t rows, std::i
     for (std::int64_t j = 0; j < cols; ++j) yr[j] /= s;
   }
 }
-template <class T> void softmax_rows_backward(T* dx, const T* y, const T* dy, std::int64_t rows, std::int64_t cols) {
+template <class T> S2S_CPU_CLONES void softmax_rows_backward(T* dx, const T* y, const T* dy, std::int64_t rows, std::int64_t cols) {
   for (std::int64_t r = 0; r < rows; ++r) {
     const T* yr = y + r * cols; const T* gr = dy + r * cols; T* dr = dx + r * cols;
     T dot = 0;
@@ -54,27 +55,27 @@ template <class T> void softmax_rows_backward(T* dx, const T* y, const T* dy, st
     for (std::int64_t j = 0; j < cols; ++j) dr[j] += yr[j] * (gr[j] - dot);
   }
 }
-template <class T> void log_softmax_rows(T* y, const T* x, std::int64_t rows, std::int64_t cols) {
+template <class T> S2S_CPU_CLONES void log_softmax_rows(T* y, const T* x, std::int64_t rows, std::int64_t cols) {
   for (std::int64_t r = 0; r < rows; ++r) {
     T lse = row_logsumexp(x + r * cols, cols);
     for (std::int64_t j = 0; j < cols; ++j) y[r * cols + j] = x[r * cols + j] - lse;
   }
 }
-template <class T> void log_softmax_rows_backward(T* dx, const T* y, const T* dy, std::int64_t rows, std::int64_t cols) {
+template <class T> S2S_CPU_CLONES void log_softmax_rows_backward(T* dx, const T* y, const T* dy, std::int64_t rows, std::int64_t cols) {
   for (std::int64_t r = 0; r < rows; ++r) {
     T s = 0;
     for (std::int64_t j = 0; j < cols; ++j) s += dy[r * cols + j];
     for (std::int64_t j = 0; j < cols; ++j) dx[r * cols + j] += dy[r * cols + j] - vmath::exp(y[r * cols + j]) * s;
   }
 }
-template <class T> void softmax_xent_forward(T* loss, const T* x, const std::int32_t* labels, std::int64_t rows, std::int64_t cols) {
+template <class T> S2S_CPU_CLONES void softmax_xent_forward(T* loss, const T* x, const std::int32_t* labels, std::int64_t rows, std::int64_t cols) {
   for (std::int64_t r = 0; r < rows; ++r) {
     S2S_CHECK(labels[r] >= 0 && labels[r] < cols, "label ", labels[r], " of row ", r,
               " is outside [0, ", cols, ")");
     loss[r] = row_logsumexp(x + r * cols, cols) - x[r * cols + labels[r]];
   }
 }
-template <class T> void softmax_xent_backward(T* dx, const T* x, const std::int32_t* labels, const T* dloss, std::int64_t rows, std::int64_t cols) {
+template <class T> S2S_CPU_CLONES void softmax_xent_backward(T* dx, const T* x, const std::int32_t* labels, const T* dloss, std::int64_t rows, std::int64_t cols) {
   for (std::int64_t r = 0; r < rows; ++r) {
     S2S_CHECK(labels[r] >= 0 && labels[r] < cols, "label ", labels[r], " of row ", r,
               " is outside [0, ", cols, ")");  // checked here too: an out-of-range write otherwise
