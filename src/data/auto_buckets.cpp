@@ -72,14 +72,38 @@ class Fenwick {
   std::vector<std::int64_t> tree_;
 };
 
-// The ceil(q * total)-th smallest value (1-based rank >= 1) of a weighted list sorted by value.
-std::int64_t quantile(const std::vector<std::pair<std::int64_t, std::int64_t>>& sorted, std::int64_t rank) {
-  std::int64_t seen = 0;
-  for (const auto& [value, count] : sorted) {
-    seen += count;
-    if (seen >= rank) return value;
+struct Corner {
+  std::int64_t encoder = 0, decoder = 0;  // 0: none found
+};
+
+// The smallest-area corner (I, O), I <= max_i and O <= max_o, holding at least `need` pairs
+// (a <= I and b <= O). Sweeps I over the encoder sizes that occur, in increasing order; ties keep
+// the smaller I. O is at least 3.
+Corner best_corner(const std::vector<LengthHistogram::Entry>& entries, std::int64_t need, std::int64_t max_i,
+                   std::int64_t max_o, std::int64_t max_b) {
+  Fenwick by_b(static_cast<std::size_t>(max_b) + 1);
+  std::int64_t inside = 0;
+  Corner best;
+  double best_area = 0;
+  for (std::size_t k = 0; k < entries.size();) {
+    const std::int64_t a = entries[k].source + 1;
+    if (a > max_i) break;
+    for (; k < entries.size() && entries[k].source + 1 == a; ++k) {
+      const std::int64_t b = entries[k].target + 2;
+      if (b > max_o) continue;
+      by_b.add(static_cast<std::size_t>(b), entries[k].count);
+      inside += entries[k].count;
+    }
+    if (inside < need) continue;
+    const std::int64_t o = std::max<std::int64_t>(static_cast<std::int64_t>(by_b.lower_bound(need)), 3);
+    if (o > max_o) continue;
+    const double area = double(a) * double(o);
+    if (best.encoder == 0 || area < best_area) {
+      best = {a, o};
+      best_area = area;
+    }
   }
-  return sorted.back().first;
+  return best;
 }
 }  // namespace
 
@@ -91,49 +115,23 @@ std::vector<Bucket> choose_buckets(const LengthHistogram& lengths, const AutoBuc
   const std::int64_t m = lengths.pairs();
   S2S_CHECK(m > 0, "automatic buckets: no training pairs to choose buckets from");
   const auto allowed = static_cast<std::int64_t>(std::floor(o.drop_share * static_cast<double>(m)));
-  const std::int64_t need = m - allowed;
-  std::int64_t max_b = 0;
+  std::int64_t max_b = 3;
   for (const auto& e : entries) max_b = std::max(max_b, e.target + 2);
+  constexpr std::int64_t kAny = INT64_MAX;
 
-  // The largest bucket: sweep I over the encoder sizes a in increasing order.
-  Fenwick by_b(static_cast<std::size_t>(max_b) + 1);
-  std::int64_t inside = 0, best_i = 0, best_o = 0;
-  double best_area = 0;
-  for (std::size_t k = 0; k < entries.size();) {
-    const std::int64_t a = entries[k].source + 1;
-    for (; k < entries.size() && entries[k].source + 1 == a; ++k) {
-      by_b.add(static_cast<std::size_t>(entries[k].target + 2), entries[k].count);
-      inside += entries[k].count;
-    }
-    if (inside < need) continue;
-    const auto b = static_cast<std::int64_t>(by_b.lower_bound(need));
-    const double area = double(a) * double(std::max<std::int64_t>(b, 3));
-    if (best_i == 0 || area < best_area) {
-      best_i = a;
-      best_o = std::max<std::int64_t>(b, 3);
-      best_area = area;
-    }
-  }
-  S2S_CHECK(best_i > 0, "automatic buckets: no bucket found");  // unreachable: the last I keeps all
-
-  // The smaller buckets: marginal quantiles of the pairs inside the largest one.
-  std::vector<std::pair<std::int64_t, std::int64_t>> as, bs;
+  const Corner largest = best_corner(entries, m - allowed, kAny, kAny, max_b);
+  S2S_CHECK(largest.encoder > 0, "automatic buckets: no bucket found");  // unreachable: the last a keeps all
   std::int64_t kept = 0;
-  for (const auto& e : entries) {
-    if (e.source + 1 > best_i || e.target + 2 > best_o) continue;
-    as.push_back({e.source + 1, e.count});
-    bs.push_back({e.target + 2, e.count});
-    kept += e.count;
+  for (const auto& e : entries)
+    if (e.source + 1 <= largest.encoder && e.target + 2 <= largest.decoder) kept += e.count;
+  std::vector<Bucket> out(static_cast<std::size_t>(o.count));
+  out.back() = {largest.encoder, largest.decoder};
+  for (int k = o.count - 1; k >= 1; --k) {  // inside the next bucket, so the sizes never decrease
+    const Bucket& next = out[static_cast<std::size_t>(k)];
+    const std::int64_t need = std::max<std::int64_t>((static_cast<std::int64_t>(k) * kept + o.count - 1) / o.count, 1);
+    const Corner c = best_corner(entries, need, next.encoder_size, next.decoder_size, max_b);
+    out[static_cast<std::size_t>(k) - 1] = c.encoder > 0 ? Bucket{c.encoder, c.decoder} : next;
   }
-  std::sort(as.begin(), as.end());
-  std::sort(bs.begin(), bs.end());
-  std::vector<Bucket> out;
-  for (int k = 1; k < o.count; ++k) {
-    const std::int64_t rank = (static_cast<std::int64_t>(k) * kept + o.count - 1) / o.count;  // ceil
-    out.push_back({quantile(as, std::max<std::int64_t>(rank, 1)),
-                   std::max<std::int64_t>(quantile(bs, std::max<std::int64_t>(rank, 1)), 3)});
-  }
-  out.push_back({best_i, best_o});
   out.erase(std::unique(out.begin(), out.end()), out.end());
   validate_buckets(out);
   return out;

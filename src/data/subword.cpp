@@ -117,7 +117,7 @@ std::shared_ptr<const SubwordModel> SubwordModel::train(SentenceStream& sentence
   const int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   // The four specials at s2s's ids, spelled as s2s's vocabularies spell them. No digit or other
   // pre-splitting beyond SentencePiece's own; the sample is shuffled (reservoir sampling).
-  const std::unordered_map<std::string, std::string> args = {
+  std::unordered_map<std::string, std::string> args = {
       {"model_type", std::string(subword_type_name(o.type))},
       {"vocab_size", std::to_string(o.vocab_size)},
       {"character_coverage", num(o.character_coverage)},
@@ -130,13 +130,15 @@ std::shared_ptr<const SubwordModel> SubwordModel::train(SentenceStream& sentence
       {"num_threads", std::to_string(threads)},
       {"minloglevel", "1"},  // the trainer's INFO lines would drown prepare's own report
   };
+  // identity keeps the text exactly: SentencePiece would still collapse runs of spaces.
+  if (o.normalization == "identity") args["remove_extra_whitespaces"] = "false";
   sentencepiece::SetRandomGeneratorSeed(o.seed);
   StreamIterator it(sentences);
   std::string bytes;
   const auto status = sentencepiece::SentencePieceTrainer::Train(args, &it, &bytes);
   it.rethrow_and_drain();
   S2S_CHECK(status.ok(), "SentencePiece training failed: ", status.ToString(),
-            " (a small corpus may need a smaller --spm-vocab-size)");
+            " (see --spm-vocab-size and --spm-character-coverage)");
   return from_serialized(std::move(bytes), "the trained SentencePiece model");
 }
 

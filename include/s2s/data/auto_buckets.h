@@ -4,12 +4,13 @@
 // The rule (docs/dataset-format.md, "Automatic buckets"), on token counts s, t of each pair:
 //  - a pair needs an encoder size a = s + 1 and a decoder size b = t + 2 (train_bucket: s < I,
 //    t + 1 < O); m pairs, `allowed` = floor(drop_share * m) of them may fit no bucket;
-//  - the largest bucket (I_N, O_N): for every candidate I (each a that occurs) the smallest O
-//    with at most `allowed` pairs having a > I or b > O; of these the smallest area I * O (ties:
-//    the smaller I). Only pairs outside it are dropped;
-//  - the others, k = 1 .. N-1: over the K pairs inside the largest bucket, I_k = the
-//    ceil(k * K / N)-th smallest a, O_k = the ceil(k * K / N)-th smallest b (marginal quantiles,
-//    so each bucket's limits hold about k/N of the pairs); O is at least 3 (GO, a token, EOS);
+//  - best corner (need, limit): over every candidate I <= limit's I (each a that occurs), the
+//    smallest O <= limit's O with at least `need` pairs having a <= I and b <= O (O >= 3, which
+//    holds GO, a token and EOS); of these the smallest area I * O (ties: the smaller I);
+//  - the largest bucket N: the best corner holding m - allowed pairs, no limit. Only the pairs
+//    outside it are dropped; K pairs are kept;
+//  - buckets k = N-1 down to 1: the best corner holding ceil(k * K / N) pairs, limited to bucket
+//    k+1 (so sizes never decrease and bucket k's limits hold about k/N of the kept pairs);
 //  - a bucket equal to the next one is removed (fewer buckets when the lengths are few).
 // Pure function of the histogram: no I/O, no randomness.
 #include <cstdint>

@@ -11,7 +11,8 @@
 //    dataset's and checkpoint's /vocab lists and every size check work as for words.
 //  - Round trip: decode(encode(x)) == x for text the model's normaliser leaves unchanged and
 //    whose characters the model covers (character coverage, or byte fallback for all). The
-//    default normaliser (nmt_nfkc) applies NFKC and collapses runs of spaces; `identity` keeps text.
+//    default normaliser (nmt_nfkc) applies NFKC and collapses runs of spaces; `identity` keeps
+//    the text as it is (also its spaces: remove_extra_whitespaces=false).
 //  - Streaming: train() pulls sentences from a SentenceStream; with input_sentence_size > 0 the
 //    trainer keeps a shuffled (reservoir) sample of that many, so memory does not grow with the
 //    corpus. The whole stream is always read (the caller checksums it).
