@@ -272,10 +272,10 @@ SplitStats write_split(PairSource& src, std::int64_t max_pairs, const std::vecto
   return s;
 }
 
-void write_subword_attributes(io::File& f, const PrepareOptions& o) {
+void write_subword_attributes(io::File& f, const PrepareOptions& o, const TokenizerOptions& tok) {
   const SubwordOptions& so = o.subword;
-  const bool trained = !o.tokenizer.source_model && so.model_path.empty();
-  f.set_attribute("spm_joint", std::int64_t{o.tokenizer.source_model == o.tokenizer.target_model ? 1 : 0});
+  const bool trained = !o.tokenizer.source_model && so.model_path.empty();  // o: as given, before training
+  f.set_attribute("spm_joint", std::int64_t{tok.source_model == tok.target_model ? 1 : 0});
   f.set_attribute("spm_model", so.model_path);
   f.set_attribute("spm_model_sha256", so.model_path.empty() ? "" : io::sha256_file_hex(so.model_path));
   f.set_attribute("spm_model_target", so.target_model_path);
@@ -291,7 +291,8 @@ void write_subword_attributes(io::File& f, const PrepareOptions& o) {
   f.set_attribute("spm_seed", std::int64_t{so.train.seed});
 }
 
-void write_root_attributes(io::File& f, const PrepareOptions& o, const std::vector<Bucket>& buckets) {
+void write_root_attributes(io::File& f, const PrepareOptions& o, const TokenizerOptions& tok,
+                           const std::vector<Bucket>& buckets) {
   f.set_attribute("format", kDatasetFormat);
   f.set_attribute("version", kDatasetVersion);
   f.set_attribute("created_by", o.created_by);
@@ -315,7 +316,7 @@ void write_root_attributes(io::File& f, const PrepareOptions& o, const std::vect
   f.set_attribute("vocab_to_sha256", o.vocab_to_path.empty() ? "" : io::sha256_file_hex(o.vocab_to_path));
   f.set_attribute("deflate_level", std::int64_t{o.deflate_level});
   f.set_attribute("synthetic", o.synthetic ? o.synthetic->describe() : std::string());
-  if (o.tokenizer.kind == TokenizerKind::SentencePiece) write_subword_attributes(f, o);
+  if (o.tokenizer.kind == TokenizerKind::SentencePiece) write_subword_attributes(f, o, tok);
 }
 }  // namespace
 
@@ -371,9 +372,7 @@ PrepareSummary prepare_dataset(const PrepareOptions& o, const PrepareProgressFn&
   const auto t1 = Clock::now();
   {
     io::File file = io::File::create(out.temp_path(), true);
-    PrepareOptions written = o;
-    written.tokenizer = tok;
-    write_root_attributes(file, written, buckets);
+    write_root_attributes(file, o, tok, buckets);
     write_vocabulary(file, sv, tv);
     write_subword_models(file, tok);
     {
