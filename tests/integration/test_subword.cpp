@@ -44,6 +44,9 @@ class Subword : public ::testing::Test {
     write_file(*tmp_ / "train.en", src);
     write_file(*tmp_ / "train.fr", tgt);
     write_file(*tmp_ / "in.en", in);
+    std::string dev_fr;
+    for (const Pair& p : kPairs) dev_fr += std::string(p.fr) + "\n";
+    write_file(*tmp_ / "dev.fr", dev_fr);
     // quickstart.yaml without its data.buckets, so the dataset's (automatic) buckets are used.
     std::string config;
     std::istringstream quick(read_file(source_dir() + "/configs/quickstart.yaml"));
@@ -52,14 +55,15 @@ class Subword : public ::testing::Test {
     write_file(*tmp_ / "config.yaml", config);
     data_ = *tmp_ / "text.h5";
     dir_ = *tmp_ / "train";
-    prepare_ = run_s2s({"prepare", "--source", *tmp_ / "train.en", "--target", *tmp_ / "train.fr", "--tokenizer",
-                        "sentencepiece", "--spm-vocab-size", "60", "--spm-character-coverage", "1.0", "--buckets",
+    prepare_ = run_s2s({"prepare", "--source", *tmp_ / "train.en", "--target", *tmp_ / "train.fr", "--dev-source",
+                        *tmp_ / "in.en", "--dev-target", *tmp_ / "dev.fr", "--tokenizer", "sentencepiece", "--spm-vocab-size", "60", "--spm-character-coverage", "1.0", "--buckets",
                         "auto:2", "-o", data_, "--quiet"},
                        tmp_->path());
     ASSERT_EQ(prepare_.code, 0) << prepare_.err;
     auto r = run_s2s({"train", "--config", *tmp_ / "config.yaml", "--set", "data.dataset=" + data_, "--set",
                       "train.train_dir=" + dir_, "--set", "train.max_steps=300", "--set",
-                      "train.steps_per_checkpoint=300", "--set", "train.log_every=0"},
+                      "train.steps_per_checkpoint=300", "--set", "train.log_every=0", "--set",
+                      "train.validate_every=1"},
                      tmp_->path(), 240);
     ASSERT_EQ(r.code, 0) << r.err;
   }
@@ -73,6 +77,7 @@ TEST_F(Subword, PrepareReportsModelAndAutoBuckets) {
   EXPECT_THAT(prepare_.out, HasSubstr("vocabulary: sentencepiece pieces, source 60, target 60 (trained: joint unigram"));
   EXPECT_THAT(prepare_.out, HasSubstr("buckets: auto:2 chose "));
   EXPECT_THAT(prepare_.out, HasSubstr("from 192 training pairs; dropped 0 (0.00%, at most 1.00% allowed)"));
+  EXPECT_THAT(prepare_.out, HasSubstr("dev: 8 pairs read, 8 kept"));
   auto r = run_s2s({"inspect", data_}, tmp_->path());
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("tokenizer: sentencepiece, normalize_digits off"));
@@ -98,6 +103,23 @@ TEST_F(Subword, DecodePrintsPlainTextAndTheExportDecodesTheSame) {
   }
   std::printf("[subword] %d of %zu pairs memorised; e.g. '%s' / '%s'\n", memorised, n, a[0].c_str(), b[0].c_str());
   EXPECT_GE(memorised, 4) << "the model did not learn its pairs: too few exact lines";
+
+  // Validation during training scored the same dev pairs as decoded text: its BLEU equals
+  // `s2s score` of what decode printed (sacrebleu's defaults on detokenised text).
+  const std::string hyp = *tmp_ / "hyp.fr";
+  write_file(hyp, text.out);
+  auto score = run_s2s({"score", "--hyp", hyp, "--ref", *tmp_ / "dev.fr"}, tmp_->path());
+  ASSERT_EQ(score.code, 0) << score.err;
+  double bleu = -1;
+  for (const std::string& line : lines_of(read_file(dir_ + "/metrics.jsonl"))) {
+    const auto at = line.find("\"bleu\":");
+    if (line.find("\"kind\":\"validation\"") != std::string::npos && at != std::string::npos)
+      bleu = std::stod(line.substr(at + 7));
+  }
+  ASSERT_GE(bleu, 0) << "no validation record in metrics.jsonl";
+  const auto score_at = score.out.find("= ");
+  ASSERT_NE(score_at, std::string::npos) << score.out;
+  EXPECT_NEAR(bleu, std::stod(score.out.substr(score_at + 2)), 0.01) << score.out;
 
   const std::string model = *tmp_ / "model.h5";
   auto r = run_s2s({"export", "--checkpoint", dir_, "-o", model}, tmp_->path());
