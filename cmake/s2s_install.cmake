@@ -4,7 +4,7 @@
 # so that a consumer writes `find_package(s2s 0.1 REQUIRED)` and links `s2s::train` (or any other
 # part of src/ that is a library: s2s::core, s2s::kernels, s2s::nn, s2s::model, s2s::config, ...).
 # The libraries are static, so their imported dependencies (MPI, HDF5, OpenBLAS, yaml-cpp, spdlog,
-# fmt, nlohmann_json, ZLIB, Threads; CUDA and NCCL in a CUDA build) travel with them:
+# fmt, nlohmann_json, ZLIB, Threads, SentencePiece; CUDA and NCCL in a CUDA build) travel with them:
 # s2sConfig.cmake finds each again (cmake/s2sConfig.cmake.in).
 # Tested by tests/package (label `package`): install into a temporary prefix, build a consumer.
 include(CMakePackageConfigHelpers)

@@ -13,9 +13,11 @@ set -euo pipefail
 build_pkgs=(build-essential cmake pkg-config git
             libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
             libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
-            libopenblas-dev libdnnl-dev zlib1g-dev)
+            libopenblas-dev libdnnl-dev zlib1g-dev
+            libsentencepiece-dev)   # s2s prepare --tokenizer sentencepiece (docs/dataset-format.md)
 test_pkgs=(hdf5-tools libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy python3-h5py python3-venv
-           clang libclang-rt-dev)   # clang + libFuzzer: tests/fuzz (S2S_FUZZ=ON)
+           clang libclang-rt-dev    # clang + libFuzzer: tests/fuzz (S2S_FUZZ=ON)
+           sentencepiece)           # spm_train/spm_encode/spm_decode: tests and bench/data/spm_prepare.sh
 # tests/slurm: 44 packages, ~16 MB; Debian's postinst starts no daemon where policy-rc.d forbids it
 # (CI), and the test starts its own from a private folder either way.
 slurm_pkgs=(slurmctld slurmd slurm-client munge)

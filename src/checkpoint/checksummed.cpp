@@ -78,6 +78,11 @@ void put_strings(io::Group& g, const std::string& name, const std::vector<std::s
   set_crc(ds, strings_crc(values));
 }
 
+void put_bytes(io::Group& g, const std::string& name, const std::string& bytes) {
+  io::Dataset ds = g.write_bytes(name, bytes, /*deflate_level=*/4);
+  set_crc(ds, io::crc32c(bytes));
+}
+
 void put_u64_triple(io::Group& g, const std::string& name, const std::array<std::uint64_t, 3>& v) {
   io::H5Lock lock;
   hsize_t n = 3;
@@ -116,6 +121,13 @@ std::vector<std::string> ChecksummedReader::strings(const std::string& path) {
   io::Dataset ds = open(path);
   auto v = ds.read_strings();
   verify(ds, path, strings_crc(v));
+  return v;
+}
+
+std::string ChecksummedReader::bytes(const std::string& path) {
+  io::Dataset ds = open(path);
+  std::string v = ds.read_bytes();
+  verify(ds, path, io::crc32c(v));
   return v;
 }
 

@@ -4,6 +4,9 @@
 #include "s2s/core/error.h"
 
 namespace s2s::checkpoint {
+namespace {
+constexpr const char* kSentencePiece = "sentencepiece";  // data::tokenizer_name(TokenizerKind::SentencePiece)
+}  // namespace
 
 void write_model_payload(io::Group& root, const std::map<std::string, Tensor>& params, const ModelAssets& assets,
                          const std::string& config_yaml) {
@@ -24,6 +27,12 @@ void write_model_payload(io::Group& root, const std::map<std::string, Tensor>& p
     put_string(m, "tokenizer/type", assets.tokenizer.type);
     put_tensor(m, "tokenizer/normalize_digits",
                Tensor::from_vector<std::int64_t>({}, {assets.tokenizer.normalize_digits ? 1 : 0}));
+    if (assets.tokenizer.type == kSentencePiece) {
+      S2S_CHECK(!assets.tokenizer.source_model.empty() && !assets.tokenizer.target_model.empty(),
+                "model payload: a sentencepiece tokenizer without its models");
+      put_bytes(m, "tokenizer/source_model", assets.tokenizer.source_model);
+      put_bytes(m, "tokenizer/target_model", assets.tokenizer.target_model);
+    }
     std::vector<std::int64_t> flat;
     for (const auto& b : assets.buckets) flat.insert(flat.end(), b.begin(), b.end());
     put_tensor(m, "buckets",
@@ -45,6 +54,10 @@ void read_model_payload(ChecksummedReader& r, std::map<std::string, Tensor>& par
   const auto digits = r.scalar<std::int64_t>("model/tokenizer/normalize_digits");
   S2S_CHECK(digits == 0 || digits == 1, "dataset model/tokenizer/normalize_digits: expected 0 or 1, found ", digits);
   assets.tokenizer.normalize_digits = digits == 1;
+  if (assets.tokenizer.type == kSentencePiece) {
+    assets.tokenizer.source_model = r.bytes("model/tokenizer/source_model");
+    assets.tokenizer.target_model = r.bytes("model/tokenizer/target_model");
+  }
   Tensor b = r.tensor("model/buckets");
   S2S_CHECK(b.dtype() == DType::I64 && b.ndim() == 2 && b.shape()[1] == 2 && b.shape()[0] >= 1,
             "dataset model/buckets: expected int64 [K, 2] with K >= 1, found ", dtype_name(b.dtype()), " ",

@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "s2s/data/dataset_file.h"
+#include "s2s/data/subword.h"
 #include "s2s/io/h5_file.h"
 #include "s2s/checkpoint/checkpoint.h"
 #include "s2s/model/model_file.h"
@@ -16,6 +17,10 @@ void inspect_dataset(const std::string& path) {
   std::printf("  vocabulary: source %d, target %d\n", ds->source_vocab().size(), ds->target_vocab().size());
   std::printf("  tokenizer: %s, normalize_digits %s\n", std::string(data::tokenizer_name(ds->tokenizer().kind)).c_str(),
               ds->tokenizer().normalize_digits ? "on" : "off");
+  if (const auto& t = ds->tokenizer(); t.kind == data::TokenizerKind::SentencePiece)
+    std::printf("  sentencepiece: %s, source model %zu bytes, target model %zu bytes\n",
+                t.source_model == t.target_model ? "one joint model" : "separate models",
+                t.source_model->serialized().size(), t.target_model->serialized().size());
   for (const auto& split : ds->splits()) {
     std::printf("  split %s:\n", split.c_str());
     const auto sizes = ds->bucket_sizes(split);

@@ -25,6 +25,9 @@ struct PrepareArgs {
   std::string tokenizer = "basic";
   bool no_normalize_digits = false;
   std::string on_invalid = "error";
+  std::string spm_type = "unigram";
+  bool spm_separate = false;
+  double drop_share = 0.01;
   std::string synthetic;  // task name; empty: read text
   data::SyntheticOptions syn;
   std::string emit_text;
@@ -99,27 +102,70 @@ void print_split(const char* name, const data::SplitStats& s, const std::vector<
               100.0 * s.source_unk_rate(), with_commas(s.target_tokens).c_str(), 100.0 * s.target_unk_rate());
 }
 
-void print_summary(const data::PrepareSummary& s, const data::PrepareOptions& o) {
-  std::printf("wrote %s (%.1f MiB) in %.1f s (scan %.1f s, write %.1f s)\n", s.output_path.c_str(),
-              static_cast<double>(s.output_bytes) / (1024.0 * 1024.0), s.seconds, s.scan_seconds, s.write_seconds);
+void print_vocabulary(const data::PrepareSummary& s, const data::PrepareOptions& o) {
+  if (o.tokenizer.kind == data::TokenizerKind::SentencePiece) {
+    const data::SubwordOptions& so = o.subword;
+    const std::string how = !so.model_path.empty()
+                                ? "from " + so.model_path + (so.target_model_path.empty() ? "" : " and " + so.target_model_path)
+                                : std::string("trained: ") + (so.joint ? "joint " : "separate ") +
+                                      std::string(data::subword_type_name(so.train.type)) + " models";
+    std::printf("vocabulary: sentencepiece pieces, source %d, target %d (%s)\n", s.source_vocab, s.target_vocab,
+                how.c_str());
+    return;
+  }
   std::printf("vocabulary: source %d (%s), target %d (%s)\n", s.source_vocab,
               o.vocab_from_path.empty() ? (with_commas(s.distinct_source_tokens) + " distinct tokens").c_str()
                                         : o.vocab_from_path.c_str(),
               s.target_vocab,
               o.vocab_to_path.empty() ? (with_commas(s.distinct_target_tokens) + " distinct tokens").c_str()
                                       : o.vocab_to_path.c_str());
-  print_split("train", s.train, o.buckets);
-  if (s.dev) print_split("dev", *s.dev, o.buckets);
+}
+
+void print_summary(const data::PrepareSummary& s, const data::PrepareOptions& o) {
+  std::printf("wrote %s (%.1f MiB) in %.1f s (scan %.1f s, write %.1f s)\n", s.output_path.c_str(),
+              static_cast<double>(s.output_bytes) / (1024.0 * 1024.0), s.seconds, s.scan_seconds, s.write_seconds);
+  print_vocabulary(s, o);
+  if (o.auto_buckets) {
+    const std::int64_t dropped = s.train.pairs_too_long;
+    std::printf("buckets: auto:%d chose %s from %s training pairs; dropped %s (%.2f%%, at most %.2f%% allowed)\n",
+                o.auto_buckets->count, data::format_buckets(s.buckets).c_str(), with_commas(s.auto_bucket_pairs).c_str(),
+                with_commas(dropped).c_str(),
+                s.auto_bucket_pairs ? 100.0 * double(dropped) / double(s.auto_bucket_pairs) : 0.0,
+                100.0 * o.auto_buckets->drop_share);
+  }
+  print_split("train", s.train, s.buckets);
+  if (s.dev) print_split("dev", *s.dev, s.buckets);
   const double rate = s.seconds > 0 ? static_cast<double>(s.train.pairs_read) / s.seconds : 0.0;
   std::printf("throughput: %s training pairs/s over the whole run (both passes)\n",
               with_commas(static_cast<std::int64_t>(rate)).c_str());
 }
 
-int run_prepare(PrepareArgs& a) {
+int run_prepare(PrepareArgs& a, const CLI::App& app) {
   data::PrepareOptions& o = a.options;
-  o.buckets = data::parse_buckets(a.buckets);
+  data::AutoBucketOptions auto_buckets;
+  if (data::parse_auto_buckets(a.buckets, auto_buckets)) {
+    auto_buckets.drop_share = a.drop_share;
+    o.auto_buckets = auto_buckets;
+  } else {
+    if (app.count("--bucket-drop-share") > 0) S2S_FAIL("--bucket-drop-share applies to --buckets auto[:N] only");
+    o.buckets = data::parse_buckets(a.buckets);
+  }
   o.tokenizer.kind = data::tokenizer_from_name(a.tokenizer);
   o.tokenizer.normalize_digits = !a.no_normalize_digits;
+  if (o.tokenizer.kind == data::TokenizerKind::SentencePiece) {
+    o.tokenizer.normalize_digits = false;  // subwords keep digits
+    o.subword.train.type = data::subword_type_from_name(a.spm_type);
+    o.subword.joint = !a.spm_separate;
+    if (!o.subword.model_path.empty() && (a.spm_separate || app.count("--spm-vocab-size") > 0 ||
+                                          app.count("--spm-type") > 0 || app.count("--spm-character-coverage") > 0))
+      S2S_FAIL("--spm-model reuses a model: --spm-type/--spm-vocab-size/--spm-character-coverage/--spm-separate "
+               "are for training one (a separate target model is --spm-model-target)");
+  } else {
+    for (const char* opt : {"--spm-type", "--spm-vocab-size", "--spm-separate", "--spm-character-coverage",
+                            "--spm-input-sentence-size", "--spm-normalization", "--spm-byte-fallback", "--spm-seed",
+                            "--spm-model", "--spm-model-target"})
+      if (app.count(opt) > 0) S2S_FAIL(opt, " needs --tokenizer sentencepiece");
+  }
   o.on_invalid = data::invalid_policy_from_name(a.on_invalid);
   if (!a.synthetic.empty()) {
     if (!o.source_path.empty() || !o.target_path.empty() || !o.dev_source_path.empty())
@@ -152,6 +198,8 @@ CommandRunner setup_prepare(CLI::App& app) {
       "Examples:\n"
       "  s2s prepare --source train.en --target train.fr --dev-source dev.en --dev-target dev.fr -o data.h5\n"
       "  s2s prepare --synthetic reverse --pairs 100000 --seed 1 -o reverse.h5\n"
+      "  s2s prepare --source train.en --target train.fr --tokenizer sentencepiece --spm-vocab-size 16000 \\\n"
+      "              --buckets auto:4 -o data.h5\n"
       "  s2s prepare --synthetic sort --pairs 1000 --emit-text corpus/");
   app.add_option("--source", o.source_path, "Training source text: UTF-8, one sentence per line (gzip accepted)");
   app.add_option("--target", o.target_path, "Training target text, line-aligned with --source");
@@ -165,10 +213,41 @@ CommandRunner setup_prepare(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--to-vocab-size", o.target_vocab_size, "Target vocabulary size, the 4 specials included")
       ->capture_default_str();
-  app.add_option("--buckets", a->buckets, "Buckets as I,O pairs joined by ':'")->capture_default_str();
-  app.add_option("--tokenizer", a->tokenizer, "basic (translate's: split punctuation) or space")
-      ->check(CLI::IsMember({"basic", "space"}))
+  app.add_option("--buckets", a->buckets,
+                 "Buckets as I,O pairs joined by ':', or auto[:N] (default N 4): N buckets chosen from the "
+                 "training pairs' lengths")
       ->capture_default_str();
+  app.add_option("--bucket-drop-share", a->drop_share,
+                 "--buckets auto: the largest share of training pairs that may fit no bucket")
+      ->check(CLI::Range(0.0, 0.99))
+      ->capture_default_str();
+  app.add_option("--tokenizer", a->tokenizer,
+                 "basic (translate's: split punctuation), space, or sentencepiece (subwords: --spm-*)")
+      ->check(CLI::IsMember({"basic", "space", "sentencepiece"}))
+      ->capture_default_str();
+  data::SubwordTrainOptions& t = o.subword.train;
+  app.add_option("--spm-type", a->spm_type, "SentencePiece model to train: unigram or bpe")
+      ->check(CLI::IsMember({"unigram", "bpe"}))
+      ->capture_default_str();
+  app.add_option("--spm-vocab-size", t.vocab_size, "SentencePiece pieces per model, the 4 specials included")
+      ->capture_default_str();
+  app.add_flag("--spm-separate", a->spm_separate,
+               "Train separate source and target models (default: one joint model on both sides)");
+  app.add_option("--spm-character-coverage", t.character_coverage,
+                 "Share of characters the model covers (the rest: UNK, or bytes with --spm-byte-fallback)")
+      ->capture_default_str();
+  app.add_option("--spm-input-sentence-size", t.input_sentence_size,
+                 "Sentences the trainer samples (shuffled) from the corpus; 0: all")
+      ->capture_default_str();
+  app.add_option("--spm-normalization", t.normalization,
+                 "SentencePiece normaliser: nmt_nfkc, nfkc, nmt_nfkc_cf, nfkc_cf or identity")
+      ->check(CLI::IsMember({"nmt_nfkc", "nfkc", "nmt_nfkc_cf", "nfkc_cf", "identity"}))
+      ->capture_default_str();
+  app.add_flag("--spm-byte-fallback", t.byte_fallback, "Unknown characters as UTF-8 byte pieces instead of UNK");
+  app.add_option("--spm-seed", t.seed, "Seed of the trainer's sampling")->capture_default_str();
+  app.add_option("--spm-model", o.subword.model_path,
+                 "Reuse this SentencePiece model (.model) instead of training: for both sides, or the source's");
+  app.add_option("--spm-model-target", o.subword.target_model_path, "Reuse this SentencePiece model for the target");
   app.add_flag("--no-normalize-digits", a->no_normalize_digits, "Keep digits (default: every ASCII digit -> 0)");
   app.add_option("--on-invalid", a->on_invalid, "Invalid UTF-8: error (stop) or skip (drop the pair, count it)")
       ->check(CLI::IsMember({"error", "skip"}))
@@ -189,7 +268,7 @@ CommandRunner setup_prepare(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--emit-text", a->emit_text, "Also write the synthetic corpus as text: DIR/{train,dev}.{src,tgt}");
   app.add_flag("-q,--quiet", a->quiet, "No progress output (the summary is still printed)");
-  return [a] { return run_prepare(*a); };
+  return [a, &app] { return run_prepare(*a, app); };
 }
 
 }  // namespace s2s::cli

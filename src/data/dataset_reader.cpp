@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "s2s/data/dataset_file.h"
+#include "s2s/data/subword.h"
 
 namespace s2s::data {
 namespace {
@@ -21,6 +22,28 @@ std::span<const std::int32_t> ExampleBlock::target(std::int64_t i) const {
 
 BatchExample ExampleBlock::example(std::int64_t i) const {
   return {source(i), target(i), begin + i, lines[static_cast<std::size_t>(i)]};
+}
+
+void read_subword_models(const io::Group& root, const std::string& label, const Vocabulary& source,
+                         const Vocabulary& target, TokenizerOptions& tokenizer) {
+  if (tokenizer.kind != TokenizerKind::SentencePiece) return;
+  auto bytes = [&](const char* name) {
+    S2S_CHECK(root.contains_dataset(name), label, ": tokenizer 'sentencepiece' but no /", name,
+              " (expected the serialized SentencePiece model)");
+    return root.read_bytes(name);
+  };
+  auto check = [&](const SubwordModel& model, const Vocabulary& vocab, const char* side, const char* name) {
+    S2S_CHECK(model.pieces() == vocab.tokens(), label, ": the ", side, " vocabulary differs from the pieces of /",
+              name, " (", vocab.size(), " tokens, ", model.size(), " pieces)");
+  };
+  std::string source_bytes = bytes("tokenizer/source_model"), target_bytes = bytes("tokenizer/target_model");
+  const bool joint = source_bytes == target_bytes;
+  tokenizer.source_model = SubwordModel::from_serialized(std::move(source_bytes), label + ":/tokenizer/source_model");
+  tokenizer.target_model = joint ? tokenizer.source_model
+                                 : SubwordModel::from_serialized(std::move(target_bytes),
+                                                                 label + ":/tokenizer/target_model");
+  check(*tokenizer.source_model, source, "source", "tokenizer/source_model");
+  check(*tokenizer.target_model, target, "target", "tokenizer/target_model");
 }
 
 std::shared_ptr<const Dataset> Dataset::open(const std::string& path) {
@@ -42,6 +65,7 @@ std::shared_ptr<const Dataset> Dataset::open(const std::string& path) {
   ds->tokenizer_.normalize_digits = f.attribute_int("normalize_digits") != 0;
   ds->source_vocab_ = Vocabulary::from_tokens(f.read_strings("vocab/source"), path + ":/vocab/source");
   ds->target_vocab_ = Vocabulary::from_tokens(f.read_strings("vocab/target"), path + ":/vocab/target");
+  read_subword_models(f, path, ds->source_vocab_, ds->target_vocab_, ds->tokenizer_);
   for (const std::string& split : {std::string("train"), std::string("dev")}) {
     if (!f.contains_group(split)) continue;
     ds->splits_.push_back(split);

@@ -1,6 +1,7 @@
 // Owns: writing the dataset schema (see s2s/data/dataset_file.h): vocabularies and one split's
 // buckets, appended in bounded buffers.
 #include "s2s/data/dataset_file.h"
+#include "s2s/data/subword.h"
 
 namespace s2s::data {
 
@@ -17,6 +18,13 @@ io::DatasetOptions appendable(int level) {
 void write_vocabulary(io::Group& root, const Vocabulary& source, const Vocabulary& target) {
   root.create_string_dataset("vocab/source", source.tokens());
   root.create_string_dataset("vocab/target", target.tokens());
+}
+
+void write_subword_models(io::Group& root, const TokenizerOptions& tokenizer) {
+  if (tokenizer.kind != TokenizerKind::SentencePiece) return;
+  S2S_CHECK(tokenizer.source_model && tokenizer.target_model, "write_subword_models: no SentencePiece model");
+  root.write_bytes("tokenizer/source_model", tokenizer.source_model->serialized(), 4);
+  root.write_bytes("tokenizer/target_model", tokenizer.target_model->serialized(), 4);
 }
 
 SplitWriter::SplitWriter(io::Group& root, std::string split, std::vector<Bucket> buckets, int deflate_level)

@@ -5,11 +5,16 @@
 
 #include "s2s/core/error.h"
 #include "s2s/data/detokenizer.h"
+#include "s2s/data/subword.h"
 
 namespace s2s::data {
 
 std::vector<std::int32_t> sentence_to_token_ids(std::string_view sentence, const Vocabulary& vocab,
                                                 const TokenizerOptions& tokenizer) {
+  if (tokenizer.kind == TokenizerKind::SentencePiece) {
+    S2S_CHECK(tokenizer.source_model != nullptr, "sentence_to_token_ids: no SentencePiece source model");
+    return tokenizer.source_model->encode(sentence);
+  }
   Tokens tokens;
   tokenize(sentence, tokenizer, tokens);
   std::vector<std::int32_t> ids(tokens.size());
@@ -63,7 +68,16 @@ std::string ids_to_text(std::span<const std::int32_t> ids, const Vocabulary& voc
   return out;
 }
 
+std::string ids_to_detokenized_text(std::span<const std::int32_t> ids, const Vocabulary& vocab,
+                                    const TokenizerOptions& tokenizer) {
+  if (tokenizer.kind != TokenizerKind::SentencePiece) return ids_to_detokenized_text(ids, vocab, tokenizer.kind);
+  S2S_CHECK(tokenizer.target_model != nullptr, "ids_to_detokenized_text: no SentencePiece target model");
+  auto end = std::find(ids.begin(), ids.end(), kEosId);
+  return tokenizer.target_model->decode(ids.subspan(0, static_cast<std::size_t>(end - ids.begin())));
+}
+
 std::string ids_to_detokenized_text(std::span<const std::int32_t> ids, const Vocabulary& vocab, TokenizerKind kind) {
+  S2S_CHECK(kind != TokenizerKind::SentencePiece, "ids_to_detokenized_text: SentencePiece needs its model");
   auto end = std::find(ids.begin(), ids.end(), kEosId);
   std::vector<std::string_view> tokens;
   tokens.reserve(static_cast<std::size_t>(end - ids.begin()));

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "s2s/core/error.h"
@@ -22,7 +23,16 @@ struct Inputs {
 };
 
 void validate(const PrepareOptions& o) {
-  validate_buckets(o.buckets);
+  if (!o.auto_buckets) validate_buckets(o.buckets);
+  if (o.tokenizer.kind == TokenizerKind::SentencePiece) {
+    if (!o.vocab_from_path.empty() || !o.vocab_to_path.empty())
+      S2S_FAIL("--vocab-from/--vocab-to give word vocabularies: with --tokenizer sentencepiece the vocabulary is "
+               "the model's pieces (reuse a model with --spm-model)");
+    if (o.tokenizer.normalize_digits)
+      S2S_FAIL("digit normalisation is for word tokenizers: SentencePiece keeps digits");
+    if (!o.subword.target_model_path.empty() && o.subword.model_path.empty())
+      S2S_FAIL("--spm-model-target needs --spm-model (the source model)");
+  }
   if (o.output_path.empty()) S2S_FAIL("no output file given (expected --output FILE)");
   if (o.deflate_level < 0 || o.deflate_level > 9) S2S_FAIL("compression level ", o.deflate_level, " (expected 0..9)");
   if (o.max_pairs < 0) S2S_FAIL("--max-pairs ", o.max_pairs, " (expected >= 0)");
@@ -97,21 +107,139 @@ Checksums scan(PairSource& src, const TokenizerOptions& tok, VocabularyCounter* 
   return {src.source_sha256(), src.target_sha256()};
 }
 
-void to_ids(const Tokens& tokens, const Vocabulary& vocab, std::vector<std::int32_t>& ids, std::int64_t& unk) {
-  ids.resize(tokens.size());
-  for (std::size_t i = 0; i < tokens.size(); ++i) {
-    ids[i] = vocab.id(tokens[i]);
-    unk += ids[i] == kUnkId;
+// The trainer's input: one side (or both, source then target) of the first max_pairs pairs,
+// empty lines left out. Reads the whole source either way, so it doubles as the scan pass.
+enum class Side { Source, Target, Both };
+class SideStream : public SentenceStream {
+ public:
+  SideStream(PairSource& src, Side side, std::int64_t max_pairs, Reporter& report)
+      : src_(src), side_(side), max_pairs_(max_pairs), report_(report) {
+    src_.rewind();
   }
+  bool next(std::string& sentence) override {
+    if (!pending_.empty()) {
+      sentence.swap(pending_);
+      pending_.clear();
+      return true;
+    }
+    TextPair pair;
+    while (src_.next(pair)) {
+      ++pairs_;
+      report_.tick(pairs_, src_.fraction_done());
+      if (max_pairs_ > 0 && pairs_ > max_pairs_) continue;
+      if (side_ == Side::Target) {
+        if (pair.target.empty()) continue;
+        sentence.assign(pair.target);
+        return true;
+      }
+      if (side_ == Side::Both && !pair.target.empty()) pending_.assign(pair.target);
+      if (!pair.source.empty()) {
+        sentence.assign(pair.source);
+        return true;
+      }
+      if (!pending_.empty()) return next(sentence);
+    }
+    return false;
+  }
+  std::int64_t pairs() const { return pairs_; }
+
+ private:
+  PairSource& src_;
+  Side side_;
+  std::int64_t max_pairs_;
+  Reporter& report_;
+  std::int64_t pairs_ = 0;
+  std::string pending_;
+};
+
+// The SentencePiece models of a run (SubwordOptions' order: given objects, files, training).
+// Training the (source or joint) model is the scan pass of the training text.
+Checksums subword_models(const PrepareOptions& o, PairSource& train, const PrepareProgressFn& progress,
+                         TokenizerOptions& tok) {
+  const SubwordOptions& so = o.subword;
+  if (tok.source_model && tok.target_model) {
+    Reporter report(progress, "scan train");
+    return scan(train, tok, nullptr, nullptr, report);
+  }
+  if (!so.model_path.empty()) {
+    tok.source_model = SubwordModel::load(so.model_path);
+    tok.target_model = so.target_model_path.empty() ? tok.source_model : SubwordModel::load(so.target_model_path);
+    Reporter report(progress, "scan train");
+    return scan(train, tok, nullptr, nullptr, report);
+  }
+  Checksums sums;
+  {
+    Reporter report(progress, "scan train");
+    SideStream stream(train, so.joint ? Side::Both : Side::Source, o.max_pairs, report);
+    tok.source_model = SubwordModel::train(stream, so.train);
+    report.done(stream.pairs());
+    sums = {train.source_sha256(), train.target_sha256()};
+  }
+  if (so.joint) {
+    tok.target_model = tok.source_model;
+  } else {
+    Reporter report(progress, "train target");
+    SideStream stream(train, Side::Target, o.max_pairs, report);
+    tok.target_model = SubwordModel::train(stream, so.train);
+    report.done(stream.pairs());
+  }
+  return sums;
+}
+
+// Text of one pair -> ids of both sides, by the run's tokenizer and vocabularies.
+class PairEncoder {
+ public:
+  PairEncoder(const TokenizerOptions& tok, const Vocabulary& sv, const Vocabulary& tv) : tok_(tok), sv_(sv), tv_(tv) {}
+  void encode(const TextPair& pair, std::vector<std::int32_t>& sids, std::vector<std::int32_t>& tids) {
+    if (tok_.kind == TokenizerKind::SentencePiece) {
+      tok_.source_model->encode(pair.source, sids);
+      tok_.target_model->encode(pair.target, tids);
+      return;
+    }
+    tokenize(pair.source, tok_, ts_);
+    tokenize(pair.target, tok_, tt_);
+    to_ids(ts_, sv_, sids);
+    to_ids(tt_, tv_, tids);
+  }
+
+ private:
+  static void to_ids(const Tokens& tokens, const Vocabulary& vocab, std::vector<std::int32_t>& ids) {
+    ids.resize(tokens.size());
+    for (std::size_t i = 0; i < tokens.size(); ++i) ids[i] = vocab.id(tokens[i]);
+  }
+  const TokenizerOptions& tok_;
+  const Vocabulary &sv_, &tv_;
+  Tokens ts_, tt_;
+};
+
+std::int64_t count_unk(const std::vector<std::int32_t>& ids) {
+  return static_cast<std::int64_t>(std::count(ids.begin(), ids.end(), kUnkId));
+}
+
+// The lengths pass of --buckets auto: the training pairs' token counts, as the write pass sees them.
+LengthHistogram training_lengths(PairSource& src, std::int64_t max_pairs, PairEncoder& enc, Reporter& report) {
+  src.rewind();
+  LengthHistogram h;
+  std::vector<std::int32_t> sids, tids;
+  TextPair pair;
+  std::int64_t n = 0;
+  while ((max_pairs == 0 || n < max_pairs) && src.next(pair)) {
+    ++n;
+    report.tick(n, src.fraction_done());
+    enc.encode(pair, sids, tids);
+    if (!sids.empty() && !tids.empty())
+      h.add(static_cast<std::int64_t>(sids.size()), static_cast<std::int64_t>(tids.size()));
+  }
+  report.done(n);
+  return h;
 }
 
 // Pass 2 for one split.
-SplitStats write_split(PairSource& src, std::int64_t max_pairs, const PrepareOptions& o, const Vocabulary& sv,
-                       const Vocabulary& tv, SplitWriter& writer, Reporter& report) {
+SplitStats write_split(PairSource& src, std::int64_t max_pairs, const std::vector<Bucket>& buckets, PairEncoder& enc,
+                       SplitWriter& writer, Reporter& report) {
   src.rewind();
   SplitStats s;
-  s.kept_per_bucket.assign(o.buckets.size(), 0);
-  Tokens ts, tt;
+  s.kept_per_bucket.assign(buckets.size(), 0);
   std::vector<std::int32_t> sids, tids;
   TextPair pair;
   std::int64_t returned = 0;
@@ -120,19 +248,18 @@ SplitStats write_split(PairSource& src, std::int64_t max_pairs, const PrepareOpt
     double fraction =
         max_pairs > 0 ? std::max(src.fraction_done(), double(returned) / double(max_pairs)) : src.fraction_done();
     report.tick(returned, fraction);
-    tokenize(pair.source, o.tokenizer, ts);
-    tokenize(pair.target, o.tokenizer, tt);
-    if (ts.empty() || tt.empty()) {
+    enc.encode(pair, sids, tids);
+    if (sids.empty() || tids.empty()) {
       ++s.pairs_empty;
       continue;
     }
-    int bucket = train_bucket(o.buckets, static_cast<std::int64_t>(ts.size()), static_cast<std::int64_t>(tt.size()));
+    int bucket = train_bucket(buckets, static_cast<std::int64_t>(sids.size()), static_cast<std::int64_t>(tids.size()));
     if (bucket < 0) {
       ++s.pairs_too_long;
       continue;
     }
-    to_ids(ts, sv, sids, s.source_unk);
-    to_ids(tt, tv, tids, s.target_unk);
+    s.source_unk += count_unk(sids);
+    s.target_unk += count_unk(tids);
     writer.add(bucket, pair.line, sids, tids);
     ++s.pairs_kept;
     ++s.kept_per_bucket[static_cast<std::size_t>(bucket)];
@@ -145,16 +272,38 @@ SplitStats write_split(PairSource& src, std::int64_t max_pairs, const PrepareOpt
   return s;
 }
 
-void write_root_attributes(io::File& f, const PrepareOptions& o) {
+void write_subword_attributes(io::File& f, const PrepareOptions& o, const TokenizerOptions& tok) {
+  const SubwordOptions& so = o.subword;
+  const bool trained = !o.tokenizer.source_model && so.model_path.empty();  // o: as given, before training
+  f.set_attribute("spm_joint", std::int64_t{tok.source_model == tok.target_model ? 1 : 0});
+  f.set_attribute("spm_model", so.model_path);
+  f.set_attribute("spm_model_sha256", so.model_path.empty() ? "" : io::sha256_file_hex(so.model_path));
+  f.set_attribute("spm_model_target", so.target_model_path);
+  f.set_attribute("spm_model_target_sha256",
+                  so.target_model_path.empty() ? "" : io::sha256_file_hex(so.target_model_path));
+  if (!trained) return;
+  f.set_attribute("spm_type", subword_type_name(so.train.type));
+  f.set_attribute("spm_vocab_size", so.train.vocab_size);
+  f.set_attribute("spm_character_coverage", so.train.character_coverage);
+  f.set_attribute("spm_input_sentence_size", so.train.input_sentence_size);
+  f.set_attribute("spm_normalization", so.train.normalization);
+  f.set_attribute("spm_byte_fallback", std::int64_t{so.train.byte_fallback ? 1 : 0});
+  f.set_attribute("spm_seed", std::int64_t{so.train.seed});
+}
+
+void write_root_attributes(io::File& f, const PrepareOptions& o, const TokenizerOptions& tok,
+                           const std::vector<Bucket>& buckets) {
   f.set_attribute("format", kDatasetFormat);
   f.set_attribute("version", kDatasetVersion);
   f.set_attribute("created_by", o.created_by);
   std::vector<std::int64_t> flat;
-  for (const Bucket& b : o.buckets) {
+  for (const Bucket& b : buckets) {
     flat.push_back(b.encoder_size);
     flat.push_back(b.decoder_size);
   }
-  f.set_attribute("buckets", flat, {static_cast<std::int64_t>(o.buckets.size()), 2});
+  f.set_attribute("buckets", flat, {static_cast<std::int64_t>(buckets.size()), 2});
+  f.set_attribute("buckets_auto", o.auto_buckets ? "auto:" + std::to_string(o.auto_buckets->count) : std::string());
+  if (o.auto_buckets) f.set_attribute("bucket_drop_share", o.auto_buckets->drop_share);
   f.set_attribute("tokenizer", tokenizer_name(o.tokenizer.kind));
   f.set_attribute("normalize_digits", std::int64_t{o.tokenizer.normalize_digits ? 1 : 0});
   f.set_attribute("on_invalid", invalid_policy_name(o.on_invalid));
@@ -167,6 +316,7 @@ void write_root_attributes(io::File& f, const PrepareOptions& o) {
   f.set_attribute("vocab_to_sha256", o.vocab_to_path.empty() ? "" : io::sha256_file_hex(o.vocab_to_path));
   f.set_attribute("deflate_level", std::int64_t{o.deflate_level});
   f.set_attribute("synthetic", o.synthetic ? o.synthetic->describe() : std::string());
+  if (o.tokenizer.kind == TokenizerKind::SentencePiece) write_subword_attributes(f, o, tok);
 }
 }  // namespace
 
@@ -179,46 +329,63 @@ PrepareSummary prepare_dataset(const PrepareOptions& o, const PrepareProgressFn&
   summary.output_path = o.output_path;
 
   // Pass 1.
+  TokenizerOptions tok = o.tokenizer;
+  const bool subword = tok.kind == TokenizerKind::SentencePiece;
   VocabularyCounter source_counts, target_counts;
   Checksums train_sums, dev_sums;
-  {
+  if (subword) {
+    train_sums = subword_models(o, *in.train, progress, tok);
+  } else {
     Reporter report(progress, "scan train");
-    train_sums = scan(*in.train, o.tokenizer, o.vocab_from_path.empty() ? &source_counts : nullptr,
+    train_sums = scan(*in.train, tok, o.vocab_from_path.empty() ? &source_counts : nullptr,
                       o.vocab_to_path.empty() ? &target_counts : nullptr, report);
   }
   if (in.dev) {
     Reporter report(progress, "scan dev");
-    dev_sums = scan(*in.dev, o.tokenizer, nullptr, nullptr, report);
+    dev_sums = scan(*in.dev, tok, nullptr, nullptr, report);
   }
-  Vocabulary sv =
-      o.vocab_from_path.empty() ? source_counts.build(o.source_vocab_size) : Vocabulary::load(o.vocab_from_path);
-  Vocabulary tv =
-      o.vocab_to_path.empty() ? target_counts.build(o.target_vocab_size) : Vocabulary::load(o.vocab_to_path);
+  auto vocabulary = [&](const std::string& path, VocabularyCounter& counts, std::int64_t size,
+                        const std::shared_ptr<const SubwordModel>& model) {
+    if (subword) return Vocabulary::from_tokens(model->pieces(), "the SentencePiece model's pieces");
+    return path.empty() ? counts.build(size) : Vocabulary::load(path);
+  };
+  Vocabulary sv = vocabulary(o.vocab_from_path, source_counts, o.source_vocab_size, tok.source_model);
+  Vocabulary tv = vocabulary(o.vocab_to_path, target_counts, o.target_vocab_size, tok.target_model);
   summary.distinct_source_tokens = static_cast<std::int64_t>(source_counts.distinct());
   summary.distinct_target_tokens = static_cast<std::int64_t>(target_counts.distinct());
   summary.source_vocab = sv.size();
   summary.target_vocab = tv.size();
   source_counts = VocabularyCounter();  // the counts can be large: free them before pass 2
   target_counts = VocabularyCounter();
+  PairEncoder encoder(tok, sv, tv);
+  std::vector<Bucket> buckets = o.buckets;
+  if (o.auto_buckets) {
+    Reporter report(progress, "lengths");
+    const LengthHistogram lengths = training_lengths(*in.train, o.max_pairs, encoder, report);
+    buckets = choose_buckets(lengths, *o.auto_buckets);
+    summary.auto_bucket_pairs = lengths.pairs();
+  }
+  summary.buckets = buckets;
   summary.scan_seconds = seconds_since(t0);
 
   // Pass 2, into the temporary file.
   const auto t1 = Clock::now();
   {
     io::File file = io::File::create(out.temp_path(), true);
-    write_root_attributes(file, o);
+    write_root_attributes(file, o, tok, buckets);
     write_vocabulary(file, sv, tv);
+    write_subword_models(file, tok);
     {
-      SplitWriter writer(file, "train", o.buckets, o.deflate_level);
+      SplitWriter writer(file, "train", buckets, o.deflate_level);
       Reporter report(progress, "write train");
-      summary.train = write_split(*in.train, o.max_pairs, o, sv, tv, writer, report);
+      summary.train = write_split(*in.train, o.max_pairs, buckets, encoder, writer, report);
       writer.finish(summary.train, in.train->source_name(), train_sums.source, in.train->target_name(),
                     train_sums.target);
     }
     if (in.dev) {
-      SplitWriter writer(file, "dev", o.buckets, o.deflate_level);
+      SplitWriter writer(file, "dev", buckets, o.deflate_level);
       Reporter report(progress, "write dev");
-      summary.dev = write_split(*in.dev, 0, o, sv, tv, writer, report);
+      summary.dev = write_split(*in.dev, 0, buckets, encoder, writer, report);
       writer.finish(*summary.dev, in.dev->source_name(), dev_sums.source, in.dev->target_name(), dev_sums.target);
     }
     file.close();

@@ -10,12 +10,20 @@ namespace {
 inline bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 }  // namespace
 
-std::string_view tokenizer_name(TokenizerKind kind) { return kind == TokenizerKind::Basic ? "basic" : "space"; }
+std::string_view tokenizer_name(TokenizerKind kind) {
+  switch (kind) {
+    case TokenizerKind::Basic: return "basic";
+    case TokenizerKind::Space: return "space";
+    case TokenizerKind::SentencePiece: return "sentencepiece";
+  }
+  return "?";
+}
 
 TokenizerKind tokenizer_from_name(std::string_view name) {
   if (name == "basic") return TokenizerKind::Basic;
   if (name == "space") return TokenizerKind::Space;
-  S2S_FAIL("unknown tokenizer '", name, "' (expected basic or space)");
+  if (name == "sentencepiece") return TokenizerKind::SentencePiece;
+  S2S_FAIL("unknown tokenizer '", name, "' (expected basic, space or sentencepiece)");
 }
 
 std::vector<std::string> Tokens::to_vector() const {
@@ -26,6 +34,8 @@ std::vector<std::string> Tokens::to_vector() const {
 }
 
 void tokenize(std::string_view line, const TokenizerOptions& options, Tokens& out) {
+  S2S_CHECK(options.kind != TokenizerKind::SentencePiece,
+            "tokenize: SentencePiece text is encoded by its model (data/subword.h), not split into words");
   S2S_CHECK(line.size() < (std::size_t{1} << 32), "a line of ", line.size(), " bytes is too long to tokenize");
   out.text_.assign(line.data(), line.size());
   out.spans_.clear();

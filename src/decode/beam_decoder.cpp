@@ -77,7 +77,7 @@ std::vector<BeamTranslation> BeamSearchDecoder::translate_batch(std::span<const 
         t.hypotheses = std::move(decoded[k - start]);
         for (const Hypothesis& h : t.hypotheses) {
           t.tokenized.push_back(data::ids_to_text(h.ids, dataset_.target_vocab()));
-          t.texts.push_back(data::ids_to_detokenized_text(h.ids, dataset_.target_vocab(), dataset_.tokenizer().kind));
+          t.texts.push_back(data::ids_to_detokenized_text(h.ids, dataset_.target_vocab(), dataset_.tokenizer()));
         }
       }
     }

@@ -94,7 +94,7 @@ std::vector<Translation> GreedyDecoder::translate_batch(std::span<const std::str
           t.ids.push_back(id);
         }
         t.tokenized = data::ids_to_text(t.ids, dataset_.target_vocab());
-        t.text = data::ids_to_detokenized_text(t.ids, dataset_.target_vocab(), dataset_.tokenizer().kind);
+        t.text = data::ids_to_detokenized_text(t.ids, dataset_.target_vocab(), dataset_.tokenizer());
       }
     }
   }

@@ -8,10 +8,12 @@ TextSplit text_split(const data::Dataset& model_data, const std::string& source_
   data::PrepareOptions o;
   o.source_path = source_path;
   o.target_path = target_path;
-  o.vocab_from_path = scratch_dir + "/vocab.source";
-  o.vocab_to_path = scratch_dir + "/vocab.target";
-  model_data.source_vocab().save(o.vocab_from_path);
-  model_data.target_vocab().save(o.vocab_to_path);
+  if (model_data.tokenizer().kind != data::TokenizerKind::SentencePiece) {  // SentencePiece: the models' pieces
+    o.vocab_from_path = scratch_dir + "/vocab.source";
+    o.vocab_to_path = scratch_dir + "/vocab.target";
+    model_data.source_vocab().save(o.vocab_from_path);
+    model_data.target_vocab().save(o.vocab_to_path);
+  }
   o.buckets = model_data.buckets();
   o.tokenizer = model_data.tokenizer();
   o.output_path = scratch_dir + "/eval.h5";

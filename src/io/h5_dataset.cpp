@@ -269,6 +269,19 @@ std::vector<std::string> Dataset::read_strings() const {
   return out;
 }
 
+std::string Dataset::read_bytes() const {
+  H5Lock lock;
+  H5Id type(S2S_H5_CHECK(H5Dget_type(id())));
+  const auto dims = dims_of(id());
+  S2S_CHECK(S2S_H5_CHECK(H5Tget_class(type.get())) == H5T_INTEGER && detail::type_size(type.get()) == 1 &&
+                dims.size() == 1,
+            file_name(), ": ", path(), " is not a 1-D array of bytes (expected uint8 [n])");
+  require_stored();
+  std::string out(static_cast<std::size_t>(dims[0]), '\0');
+  if (!out.empty()) S2S_H5_CHECK(H5Dread(id(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()));
+  return out;
+}
+
 #define S2S_IO_INSTANTIATE(T)                                                           \
   template std::vector<T> Dataset::read<T>() const;                                     \
   template std::vector<T> Dataset::read_rows<T>(std::int64_t, std::int64_t) const;      \

@@ -156,6 +156,26 @@ Dataset Group::create_string_dataset(std::string_view name, const std::vector<st
   return ds;
 }
 
+Dataset Group::write_bytes(std::string_view name, std::string_view bytes, int deflate_level) {
+  H5Lock lock;
+  std::string key(name);
+  hsize_t n = bytes.size();
+  H5Id space(S2S_H5_CHECK(H5Screate_simple(1, &n, nullptr)));
+  H5Id lcpl(S2S_H5_CHECK(H5Pcreate(H5P_LINK_CREATE)));
+  S2S_H5_CHECK(H5Pset_create_intermediate_group(lcpl.get(), 1));
+  H5Id dcpl(S2S_H5_CHECK(H5Pcreate(H5P_DATASET_CREATE)));
+  S2S_H5_CHECK(H5Pset_obj_track_times(dcpl.get(), 0));
+  if (deflate_level > 0 && n > 0) {
+    hsize_t chunk = std::min<hsize_t>(n, hsize_t{1} << 18);  // 256 KiB chunks
+    S2S_H5_CHECK(H5Pset_chunk(dcpl.get(), 1, &chunk));
+    S2S_H5_CHECK(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(deflate_level)));
+  }
+  Dataset ds(S2S_H5_CHECK(
+      H5Dcreate2(id(), key.c_str(), H5T_STD_U8LE, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT)));
+  if (n > 0) S2S_H5_CHECK(H5Dwrite(ds.id(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()));
+  return ds;
+}
+
 template <class T>
 Dataset Group::write_vector(std::string_view name, std::span<const T> values, const DatasetOptions& options) {
   Dataset ds = create_dataset(name, dtype_of_v<T>, {static_cast<std::int64_t>(values.size())}, options);

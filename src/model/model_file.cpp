@@ -9,6 +9,8 @@
 #include "s2s/checkpoint/checkpoint_manager.h"
 #include "s2s/checkpoint/checksummed.h"
 #include "s2s/core/error.h"
+#include "s2s/data/subword.h"
+#include "s2s/io/crc32c.h"
 #include "s2s/io/atomic_file.h"
 #include "s2s/io/h5_file.h"
 
@@ -83,6 +85,10 @@ checkpoint::ModelAssets assets_from_dataset(const data::Dataset& dataset) {
   a.target_vocab = dataset.target_vocab().tokens();
   a.tokenizer.type = std::string(data::tokenizer_name(dataset.tokenizer().kind));
   a.tokenizer.normalize_digits = dataset.tokenizer().normalize_digits;
+  if (dataset.tokenizer().kind == data::TokenizerKind::SentencePiece) {
+    a.tokenizer.source_model = dataset.tokenizer().source_model->serialized();
+    a.tokenizer.target_model = dataset.tokenizer().target_model->serialized();
+  }
   for (const auto& b : dataset.buckets()) a.buckets.push_back({b.encoder_size, b.decoder_size});
   return a;
 }
@@ -95,16 +101,26 @@ data::TokenizerOptions tokenizer_from_spec(const checkpoint::TokenizerSpec& spec
     S2S_FAIL(origin, ": tokenizer type '", spec.type, "' is not supported by this s2s (", e.what(), ")");
   }
   t.normalize_digits = spec.normalize_digits;
+  if (t.kind == data::TokenizerKind::SentencePiece) {
+    t.source_model = data::SubwordModel::from_serialized(spec.source_model, origin + ":/model/tokenizer/source_model");
+    t.target_model = spec.target_model == spec.source_model
+                         ? t.source_model
+                         : data::SubwordModel::from_serialized(spec.target_model, origin + ":/model/tokenizer/target_model");
+  }
   return t;
 }
 
 std::shared_ptr<const data::Dataset> dataset_from_assets(const checkpoint::ModelAssets& a, const std::string& origin) {
   std::vector<data::Bucket> buckets;
   for (const auto& b : a.buckets) buckets.push_back({b[0], b[1]});
+  data::TokenizerOptions tokenizer = tokenizer_from_spec(a.tokenizer, origin);
+  if (tokenizer.kind == data::TokenizerKind::SentencePiece)
+    S2S_CHECK(tokenizer.source_model->pieces() == a.source_vocab && tokenizer.target_model->pieces() == a.target_vocab,
+              origin, ": /model/vocab differs from the pieces of the SentencePiece models in /model/tokenizer");
   return data::Dataset::without_examples(
       origin, data::Vocabulary::from_tokens(a.source_vocab, origin + ":/model/vocab/source"),
       data::Vocabulary::from_tokens(a.target_vocab, origin + ":/model/vocab/target"), std::move(buckets),
-      tokenizer_from_spec(a.tokenizer, origin));
+      std::move(tokenizer));
 }
 
 namespace {
@@ -127,6 +143,10 @@ std::string compare_assets(const checkpoint::ModelAssets& a, const checkpoint::M
   if (auto d = compare_vocab("source", a.source_vocab, b.source_vocab, a_name, b_name); !d.empty()) return d;
   if (auto d = compare_vocab("target", a.target_vocab, b.target_vocab, a_name, b_name); !d.empty()) return d;
   auto tok = [](const checkpoint::TokenizerSpec& t) {
+    if (!t.source_model.empty())
+      return t.type + " (models of " + std::to_string(t.source_model.size()) + " and " +
+             std::to_string(t.target_model.size()) + " bytes, crc32c " + std::to_string(io::crc32c(t.source_model)) +
+             " and " + std::to_string(io::crc32c(t.target_model)) + ")";
     return t.type + (t.normalize_digits ? " with" : " without") + " digit normalisation";
   };
   if (!(a.tokenizer == b.tokenizer))

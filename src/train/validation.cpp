@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "s2s/core/error.h"
+#include "s2s/data/subword.h"
 #include "s2s/dist/sums.h"
 #include "s2s/dist/world.h"
 #include "s2s/score/bleu.h"
@@ -91,6 +92,12 @@ std::string join_tokens(std::span<const std::int32_t> ids, const data::Vocabular
   return s;
 }
 
+std::string side_text(std::span<const std::int32_t> ids, const data::Dataset& dataset, bool source) {
+  const data::TokenizerOptions& t = dataset.tokenizer();
+  if (t.kind == data::TokenizerKind::SentencePiece) return (source ? t.source_model : t.target_model)->decode(ids);
+  return join_tokens(ids, source ? dataset.source_vocab() : dataset.target_vocab());
+}
+
 DevSet load_dev_set(const data::Dataset& dataset, std::string_view split) {
   DevSet dev;
   if (!dataset.has_split(split)) return dev;
@@ -99,8 +106,8 @@ DevSet load_dev_set(const data::Dataset& dataset, std::string_view split) {
     if (sizes[b] == 0) continue;
     const data::ExampleBlock block = dataset.read(split, static_cast<int>(b), 0, sizes[b]);
     for (std::int64_t i = 0; i < block.size(); ++i) {
-      dev.sources.push_back(join_tokens(block.source(i), dataset.source_vocab()));
-      dev.references.push_back(join_tokens(block.target(i), dataset.target_vocab()));
+      dev.sources.push_back(side_text(block.source(i), dataset, true));
+      dev.references.push_back(side_text(block.target(i), dataset, false));
     }
   }
   return dev;
@@ -132,7 +139,7 @@ ValidationScores Validator::run() {
     S2S_CHECK(ids.size() == mine.size(), "validation: the ", translator_->name(), " decoder returned ", ids.size(),
               " translations for ", mine.size(), " sentences");
     hyps.reserve(ids.size());
-    for (const auto& t : ids) hyps.push_back(join_tokens(t, dataset_->target_vocab()));
+    for (const auto& t : ids) hyps.push_back(side_text(t, *dataset_, false));
   }
   Flat f = statistics(hyps, dev_.references, begin_, end_);
   dist::allreduce_sum(world_, f, "validation statistics all-reduce");

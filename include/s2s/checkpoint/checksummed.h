@@ -1,7 +1,8 @@
 #pragma once
 // Owns: checksummed HDF5 datasets, the integrity scheme of every s2s checkpoint and model file
 // (docs/checkpoint-format.md, "Integrity"): each dataset carries an attribute `crc32c` over its
-// raw bytes (strings: their UTF-8 bytes; a string array: each string followed by one NUL byte),
+// raw bytes (strings: their UTF-8 bytes; a string array: each string followed by one NUL byte; a byte
+// array: its bytes),
 // written with the data and verified on every read.
 // Does not own: any schema (checkpoint.h, model_payload.h say which datasets exist).
 // Invariant: ChecksummedReader returns only data whose checksum matched; a mismatch, a missing
@@ -27,6 +28,7 @@ void check_dataset_name(const std::string& section, const std::string& name);
 void put_tensor(io::Group& g, const std::string& name, const Tensor& t);  // any device; stored dtype and shape
 void put_string(io::Group& g, const std::string& name, const std::string& value);
 void put_strings(io::Group& g, const std::string& name, const std::vector<std::string>& values);  // 1-D [n]
+void put_bytes(io::Group& g, const std::string& name, const std::string& bytes);  // uint8 [n], deflated
 void put_u64_triple(io::Group& g, const std::string& name, const std::array<std::uint64_t, 3>& v);
 
 // Reads datasets of one file by absolute path, verifying each checksum.
@@ -38,6 +40,7 @@ class ChecksummedReader {
   Tensor tensor(const std::string& path);
   std::string string(const std::string& path);
   std::vector<std::string> strings(const std::string& path);
+  std::string bytes(const std::string& path);  // written by put_bytes
   std::array<std::uint64_t, 3> u64_triple(const std::string& path);
   template <class T>
   T scalar(const std::string& path) {

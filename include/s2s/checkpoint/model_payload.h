@@ -3,13 +3,15 @@
 // can be translated without the training dataset (docs/checkpoint-format.md, "Model payload"):
 //   /params/<tf name>                  the parameters
 //   /model/vocab/source, /vocab/target  string [V] each (the id is the index)
-//   /model/tokenizer/type               string: "basic" | "space"
+//   /model/tokenizer/type               string: "basic" | "space" | "sentencepiece"
 //   /model/tokenizer/normalize_digits   int64 scalar 0 | 1
+//   /model/tokenizer/source_model       uint8 [n] (sentencepiece only): the serialized models,
+//   /model/tokenizer/target_model       the same bytes twice for a joint model
 //   /model/buckets                      int64 [K, 2]: (I, O) per bucket
 //   /meta/config_yaml                   string: the run's resolved configuration
-// every one a checksummed dataset (checksummed.h). A tokenizer with a learned model (e.g. a
-// future SentencePiece) adds its settings and serialized model below /model/tokenizer beside
-// `type`; a reader refuses types it does not know.
+// every one a checksummed dataset (checksummed.h). A tokenizer with a learned model
+// (SentencePiece) adds its serialized model below /model/tokenizer beside `type`; a reader
+// refuses types it does not know (an s2s from before SentencePiece names the type).
 // Does not own: turning these plain values into vocabularies and tokenizers (s2s/model/model_file.h
 // does, since the data part sits above this one), nor the training state (checkpoint.h).
 #include <array>
@@ -25,8 +27,9 @@
 namespace s2s::checkpoint {
 
 struct TokenizerSpec {
-  std::string type;              // "basic" | "space" (data/tokenizer.h)
+  std::string type;              // "basic" | "space" | "sentencepiece" (data/tokenizer.h)
   bool normalize_digits = true;  // every ASCII digit -> '0'
+  std::string source_model, target_model;  // sentencepiece: the serialized models (else empty)
   bool operator==(const TokenizerSpec&) const = default;
 };
 

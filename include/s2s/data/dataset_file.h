@@ -4,6 +4,9 @@
 //   /                      attrs: format="s2s-dataset", version=1, created_by, buckets int64 [K,2],
 //                                 tokenizer, normalize_digits, settings of the preparation
 //   /vocab/source, /vocab/target          UTF-8 strings [V]; the id is the index
+//   /tokenizer/source_model, /tokenizer/target_model   (tokenizer="sentencepiece" only) uint8 [n]:
+//                          the serialized SentencePiece models (the same bytes twice when joint);
+//                          /vocab/* are then their pieces in s2s id order (subword.h)
 //   /<split>               ("train", "dev") attrs: counts (pairs read/kept/dropped/empty/invalid,
 //                                 tokens, UNKs, kept per bucket), source/target path and SHA-256
 //   /<split>/bucket_<k>    attrs: encoder_size, decoder_size, num_examples
@@ -72,6 +75,11 @@ class SplitWriter {
 };
 
 void write_vocabulary(io::Group& root, const Vocabulary& source, const Vocabulary& target);
+// /tokenizer/{source,target}_model of a SentencePiece tokenizer (nothing for the others).
+void write_subword_models(io::Group& root, const TokenizerOptions& tokenizer);
+// The models of /tokenizer/*_model, checked against the vocabularies; `label` names the file.
+void read_subword_models(const io::Group& root, const std::string& label, const Vocabulary& source,
+                         const Vocabulary& target, TokenizerOptions& tokenizer);
 
 // A run of consecutive examples [begin, begin + size()) of one bucket, as read from the file.
 struct ExampleBlock {

@@ -1,6 +1,7 @@
 #pragma once
 // Owns: translate's decode-time helpers (legacy_seq2seq.md §8 "Decode mode"):
-//  - sentence -> token ids (the dataset's tokenizer and digit normalisation, the source vocab);
+//  - sentence -> token ids (the dataset's tokenizer and digit normalisation, the source vocab;
+//    with SentencePiece the source model's encoding);
 //  - the bucket (buckets.h): by default the first with I > len (the bucket training filled),
 //    with DecodeBucketRule::Translate the first with I >= len (translate's decode()); else the
 //    last one, and a longer source gets the warning "Sentence truncated", keeping only the LAST I
@@ -9,7 +10,8 @@
 //  - the decode batch (B = 1, empty target: decoder [GO, PAD, ..]), or several inputs of one
 //    bucket as the rows of one batch (batched decoding: each row laid out as its B = 1 batch);
 //  - output ids -> text: cut at the first EOS (excluded), tokens joined by spaces (translate's
-//    output, `s2s decode --tokenized`) or detokenised (detokenizer.h, `s2s decode`'s default);
+//    output, `s2s decode --tokenized`) or detokenised (detokenizer.h, `s2s decode`'s default;
+//    with SentencePiece the target model's decoding: plain text, no ▁ pieces);
 //    specials printed literally (_UNK).
 #include <cstdint>
 #include <span>
@@ -44,5 +46,8 @@ Batch make_decode_batch(std::span<const DecodeInput> inputs, const std::vector<B
 std::string ids_to_text(std::span<const std::int32_t> ids, const Vocabulary& vocab);
 // The same tokens detokenised as `kind`'s output (detokenizer.h).
 std::string ids_to_detokenized_text(std::span<const std::int32_t> ids, const Vocabulary& vocab, TokenizerKind kind);
+// Either of the above by the dataset's tokenizer (SentencePiece: its target model decodes).
+std::string ids_to_detokenized_text(std::span<const std::int32_t> ids, const Vocabulary& vocab,
+                                    const TokenizerOptions& tokenizer);
 
 }  // namespace s2s::data

@@ -7,7 +7,10 @@
 // Digit normalisation (default on, as translate): every ASCII digit becomes '0', one for one,
 // applied to the tokens (so to both vocabulary building and id mapping). Non-ASCII digits and
 // non-ASCII whitespace are ordinary bytes, as in translate's bytes regexes.
+// SentencePiece (subword.h) is the third kind: its text <-> ids go through the models carried in
+// TokenizerOptions, never through tokenize() (which refuses it); no digit normalisation.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,11 +18,14 @@
 
 namespace s2s::data {
 
-enum class TokenizerKind { Basic, Space };
+enum class TokenizerKind { Basic, Space, SentencePiece };
 
+class SubwordModel;
 struct TokenizerOptions {
   TokenizerKind kind = TokenizerKind::Basic;
   bool normalize_digits = true;
+  // SentencePiece only: the source and target models (one object twice for a joint model).
+  std::shared_ptr<const SubwordModel> source_model, target_model;
 };
 
 // The basic tokenizer's punctuation class, translate's _WORD_SPLIT = re.compile(b"([.,!?\"':;)(])").
@@ -32,7 +38,7 @@ constexpr bool is_basic_punctuation(char c) {
   }
 }
 
-std::string_view tokenizer_name(TokenizerKind kind);        // "basic" | "space"
+std::string_view tokenizer_name(TokenizerKind kind);        // "basic" | "space" | "sentencepiece"
 TokenizerKind tokenizer_from_name(std::string_view name);   // throws for other names
 
 // Reusable token storage: tokenize() fills it without allocating once it has grown, which

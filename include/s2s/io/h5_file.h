@@ -151,6 +151,7 @@ class Dataset : public Node {
   Tensor read_tensor() const;                                       // stored dtype and shape
   Tensor read_tensor_rows(std::int64_t begin, std::int64_t count) const;
   std::vector<std::string> read_strings() const;                    // 1-D string dataset
+  std::string read_bytes() const;                                   // 1-D uint8 dataset (write_bytes)
 
  private:
   void check_rows(std::int64_t begin, std::int64_t count) const;  // throws unless inside dim 0
@@ -177,6 +178,10 @@ class Group : public Node {
   Dataset create_dataset(std::string_view name, DType dtype, const std::vector<std::int64_t>& shape,
                          const DatasetOptions& options = {});
   Dataset create_string_dataset(std::string_view name, const std::vector<std::string>& values);
+  // Opaque bytes (e.g. a serialized SentencePiece model, which may hold NULs and so cannot be a
+  // string) as a 1-D uint8 array, compressed with `deflate_level` when > 0.
+  Dataset write_bytes(std::string_view name, std::string_view bytes, int deflate_level = 0);
+  std::string read_bytes(std::string_view name) const { return open_dataset(name).read_bytes(); }
 
   template <class T>
   Dataset write_vector(std::string_view name, std::span<const T> values,

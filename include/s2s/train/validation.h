@@ -8,6 +8,9 @@
 // hypothesis is the decoder's ids joined the same way. BLEU/chrF are therefore on the TOKENISED
 // text (13a tokenisation on top of the dataset tokenizer's tokens, digits normalised, UNKs as
 // `_UNK`): comparable between validations of a run, not equal to sacrebleu on detokenised text.
+// SentencePiece datasets (subword.h) instead use the models' decoding for all three (plain text,
+// which the translator encodes back into the stored pieces for every line the model covers; a
+// line with UNKs comes back with SentencePiece's ` ⁇ `), so BLEU/chrF are on detokenised text.
 // Who decodes: every rank a contiguous slice of the dev sentences; the BLEU and chrF sufficient
 // statistics are integer counts summed over ranks (dist/sums.h), so the scores are exact, equal on
 // every rank (each takes the same best/stop decision) and independent of the world size.
@@ -32,6 +35,8 @@ namespace s2s::train {
 
 // The tokens of `ids` joined by single spaces (specials spelled as in the vocabulary).
 std::string join_tokens(std::span<const std::int32_t> ids, const data::Vocabulary& vocab);
+// The text validation uses for ids of one side: join_tokens, or the SentencePiece model's decoding.
+std::string side_text(std::span<const std::int32_t> ids, const data::Dataset& dataset, bool source);
 
 // Dev pairs as text (see above), bucket by bucket in file order.
 struct DevSet {

@@ -188,6 +188,28 @@ TEST(Checkpoint, ModelAssetsRoundTrip) {
   EXPECT_THAT(error_of([&] { write_checkpoint(dir.file("ckpt-4.h5"), incomplete); }), HasSubstr("no buckets"));
 }
 
+// A SentencePiece tokenizer's serialized models (bytes with NULs, not strings) round-trip, stored
+// as uint8 arrays holding exactly the bytes.
+TEST(Checkpoint, SentencePieceModelsRoundTrip) {
+  TempDir dir;
+  CheckpointState s = sample_state(3);
+  const std::string source_model("\x0a\x00\x01spm\xff", 7), target_model("\x00\x00target", 8);
+  s.assets.tokenizer = {"sentencepiece", false, source_model, target_model};
+  write_checkpoint(dir.file("ckpt-3.h5"), s);
+  const CheckpointState back = read_checkpoint(dir.file("ckpt-3.h5"));
+  EXPECT_EQ(back.assets.tokenizer, s.assets.tokenizer);
+  EXPECT_EQ(back.assets.tokenizer.source_model.size(), 7u);
+  {
+    auto f = io::File::open(dir.file("ckpt-3.h5"));
+    EXPECT_EQ(f.read_bytes("model/tokenizer/target_model"), target_model);
+    EXPECT_EQ(f.read_bytes("model/tokenizer/source_model"), source_model);
+  }
+  CheckpointState missing = sample_state(3);
+  missing.assets.tokenizer = {"sentencepiece", false, "", ""};
+  EXPECT_THAT(error_of([&] { write_checkpoint(dir.file("ckpt-4.h5"), missing); }),
+              HasSubstr("sentencepiece tokenizer without its models"));
+}
+
 TEST(Checkpoint, TruncatedFileIsAClearError) {
   TempDir dir;
   const std::string path = dir.file("ckpt-10.h5");

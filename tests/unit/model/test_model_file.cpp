@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "s2s/core/error.h"
+#include "s2s/data/subword.h"
 #include "s2s/model/model_file.h"
 
 using namespace s2s;
@@ -97,9 +98,48 @@ TEST(ModelFile, DatasetFromAssets) {
   EXPECT_TRUE(ds->splits().empty());
   EXPECT_EQ(model::assets_from_dataset(*ds), a);
   auto unknown = a;
-  unknown.tokenizer.type = "sentencepiece";
+  unknown.tokenizer.type = "wordpiece";
   EXPECT_THAT([&] { model::dataset_from_assets(unknown, "m.h5"); },
-              ::testing::ThrowsMessage<Error>(HasSubstr("tokenizer type 'sentencepiece' is not supported")));
+              ::testing::ThrowsMessage<Error>(HasSubstr("tokenizer type 'wordpiece' is not supported")));
+  auto broken = a;
+  broken.tokenizer = {"sentencepiece", false, "not a model", "not a model"};
+  EXPECT_THAT([&] { model::dataset_from_assets(broken, "m.h5"); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("m.h5:/model/tokenizer/source_model: not a SentencePiece model")));
+}
+
+// A SentencePiece model (trained here on a few lines) travels through the assets: the dataset
+// built from them encodes and decodes with it; vocabularies that are not its pieces are refused.
+TEST(ModelFile, SentencePieceAssets) {
+  struct Lines : data::SentenceStream {
+    int i = 0;
+    bool next(std::string& s) override {
+      static const char* kText[] = {"the cat sat on the mat", "a dog and a cat", "le chat est sur le tapis",
+                                    "un chien et un chat"};
+      if (i == 400) return false;
+      s = kText[i++ % 4];
+      return true;
+    }
+  } lines;
+  data::SubwordTrainOptions o;
+  o.vocab_size = 30;
+  o.character_coverage = 1.0;
+  auto m = data::SubwordModel::train(lines, o);
+  auto a = sample().assets;
+  a.source_vocab = a.target_vocab = m->pieces();
+  a.tokenizer = {"sentencepiece", false, m->serialized(), m->serialized()};
+  auto ds = model::dataset_from_assets(a, "m.h5");
+  ASSERT_EQ(ds->tokenizer().kind, data::TokenizerKind::SentencePiece);
+  EXPECT_EQ(ds->tokenizer().source_model, ds->tokenizer().target_model) << "a joint model is loaded once";
+  const auto ids = ds->tokenizer().source_model->encode("the cat");
+  EXPECT_EQ(ds->tokenizer().target_model->decode(ids), "the cat");
+  EXPECT_EQ(model::assets_from_dataset(*ds), a);
+  auto other = a;
+  other.target_vocab = sample().assets.target_vocab;
+  EXPECT_THAT([&] { model::dataset_from_assets(other, "m.h5"); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("differs from the pieces")));
+  auto different = a;
+  different.tokenizer.target_model = "x";
+  EXPECT_THAT(model::compare_assets(a, different, "A", "B"), HasSubstr("tokenizer: sentencepiece (models of"));
 }
 
 }  // namespace
