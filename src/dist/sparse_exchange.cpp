@@ -102,25 +102,6 @@ RowSparse SparseExchange::average(const RowSparse& g, Tensor& dense, std::string
     step_.comm_s += now() - t0;
     return out;
   };
-  auto dense_exchange = [&]() {
-    ++step_.dense_fallbacks;
-    step_.reduce_bytes += dense_bytes;
-    dense.fill_zero();
-    const std::int32_t* ids = g.ids.data<std::int32_t>();
-    for (std::int64_t j = 0; j < g.count(); ++j)
-      std::memcpy(static_cast<std::byte*>(dense.raw()) + ids[j] * row_bytes,
-                  static_cast<const std::byte*>(g.rows.raw()) + j * row_bytes, row_bytes);
-    if (mpi) {
-      MPI_Request req = MPI_REQUEST_NULL;
-      S2S_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, dense.raw(), static_cast<int>(dense.numel()),
-                                   mpi_type(dense.dtype()), MPI_SUM, world_.comm(), &req));
-      world_.wait({&req, 1}, fmt::format("dense exchange of sparse gradient '{}' ({} B)", name, dense_bytes));
-    }
-    divide_tensor(dense, n);
-    return finish(RowSparse{});
-  };
-  if (mode_ == SparseMode::Dense) return dense_exchange();
-
   // 1. counts, 2. ids: every rank gets every rank's sorted ids.
   std::vector<std::int64_t> counts(static_cast<std::size_t>(n), g.count());
   step_.count_bytes += sizeof(std::int64_t);
@@ -157,17 +138,40 @@ RowSparse SparseExchange::average(const RowSparse& g, Tensor& dense, std::string
   // 3. the cheaper payload, decided from values every rank has (the same choice everywhere).
   const std::size_t sparse_cost = static_cast<std::size_t>(u) * row_bytes;
   const std::size_t id_cost = static_cast<std::size_t>(total) * sizeof(std::int32_t);
-  if (mode_ == SparseMode::Auto && id_cost + sparse_cost >= dense_bytes) return dense_exchange();
+  step_.union_rows += static_cast<std::size_t>(u);
+  const bool go_dense = mode_ == SparseMode::Dense || (mode_ == SparseMode::Auto && id_cost + sparse_cost >= dense_bytes);
 
-  // 4. the union's rows.
+  // 4. the union's rows: all-reduced as such, or read back from the all-reduced dense buffer (the
+  // result is the same RowSparse either way, so the optimizer's sparse rule never depends on the
+  // choice).
   Tensor rows = Tensor::zeros({u, width}, dense.dtype());
+  if (go_dense) {
+    ++step_.dense_fallbacks;
+    step_.reduce_bytes += dense_bytes;
+    dense.fill_zero();
+    const std::int32_t* ids = g.ids.data<std::int32_t>();
+    for (std::int64_t j = 0; j < g.count(); ++j)
+      std::memcpy(static_cast<std::byte*>(dense.raw()) + ids[j] * row_bytes,
+                  static_cast<const std::byte*>(g.rows.raw()) + j * row_bytes, row_bytes);
+    if (mpi) {
+      MPI_Request req = MPI_REQUEST_NULL;
+      S2S_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, dense.raw(), static_cast<int>(dense.numel()),
+                                   mpi_type(dense.dtype()), MPI_SUM, world_.comm(), &req));
+      world_.wait({&req, 1}, fmt::format("dense exchange of sparse gradient '{}' ({} B)", name, dense_bytes));
+    }
+    divide_tensor(dense, n);
+    for (std::int64_t j = 0; j < u; ++j)
+      std::memcpy(static_cast<std::byte*>(rows.raw()) + j * row_bytes,
+                  static_cast<const std::byte*>(dense.raw()) + all_ids[static_cast<std::size_t>(j)] * row_bytes,
+                  row_bytes);
+    return finish(RowSparse{Tensor::from_vector({u}, all_ids), rows, g.vocab, true});
+  }
   const std::int32_t* mine = g.ids.data<std::int32_t>();
   for (std::int64_t j = 0, at = 0; j < g.count(); ++j) {
     while (all_ids[static_cast<std::size_t>(at)] != mine[j]) ++at;  // both sorted: a merge walk
     std::memcpy(static_cast<std::byte*>(rows.raw()) + at * row_bytes,
                 static_cast<const std::byte*>(g.rows.raw()) + j * row_bytes, row_bytes);
   }
-  step_.union_rows += static_cast<std::size_t>(u);
   step_.reduce_bytes += sparse_cost;
   if (mpi && u > 0) {
     S2S_CHECK(rows.numel() <= INT32_MAX, "sparse exchange of '", name, "': too many elements for one all-reduce");
@@ -178,6 +182,24 @@ RowSparse SparseExchange::average(const RowSparse& g, Tensor& dense, std::string
   }
   divide_tensor(rows, n);
   return finish(RowSparse{Tensor::from_vector({u}, all_ids), rows, g.vocab, true});
+}
+
+void SparseExchange::average_dense(Tensor& dense, std::string_view name) {
+  S2S_CHECK(dense.device() == Device::CPU && is_floating(dense.dtype()), "sparse exchange of '", name,
+            "': host float tensors only");
+  const double t0 = now();
+  ++step_.tensors;
+  ++step_.dense_fallbacks;
+  step_.dense_bytes += dense.nbytes();
+  step_.reduce_bytes += dense.nbytes();
+  if (world_.uses_mpi() && world_.size() > 1) {
+    MPI_Request req = MPI_REQUEST_NULL;
+    S2S_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, dense.raw(), static_cast<int>(dense.numel()), mpi_type(dense.dtype()),
+                                 MPI_SUM, world_.comm(), &req));
+    world_.wait({&req, 1}, fmt::format("dense exchange of '{}' ({} B)", name, dense.nbytes()));
+  }
+  divide_tensor(dense, world_.size());
+  step_.comm_s += now() - t0;
 }
 
 }  // namespace s2s::dist

@@ -44,6 +44,7 @@ void JsonlWriter::write_step(const StepMetrics& m) {
       {"wall_time", wall},
   };
   if (m.bucket >= 0) j["bucket"] = m.bucket;
+  if (m.exchanged_bytes >= 0) j["exchanged_bytes"] = m.exchanged_bytes;
   write(j);
 }
 

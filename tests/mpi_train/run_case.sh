@@ -15,6 +15,12 @@
 #   kill NP                  SIGKILL rank 1 mid-training: the job ends non-zero, naming rank 1.
 #   hang NP                  SIGSTOP rank 1 mid-training: with --set dist.timeout_s=3 the job
 #                            ends with exit 75 well within 20 s, naming the missing rank 1.
+#   sparse NP B OPT          dist.sparse_gradients (row-sparse embeddings and proj_w, sampled
+#                            softmax) on NP ranks == dense gradients on NP ranks, float64, zero
+#                            tolerance, for OPT sgd and adam (TF's sparse rules equal dense there);
+#                            for momentum they must differ (untouched rows keep their momentum).
+#                            Every step's metrics record carries exchanged_bytes, and the sparse
+#                            run's bytes are below the dense run's.
 #   logs NP                  --progress auto with stdout and stderr in files: mpirun gives every
 #                            rank a pseudo-terminal, yet the logs hold no '\r' and no ESC, every
 #                            s2s line starts with an ISO 8601 UTC timestamp, step lines come every
@@ -258,6 +264,35 @@ case_logs() {
   cat "$dir"/events.out.tfevents.* | grep -aq comm_hidden_fraction || fail "no train/comm_hidden_fraction with $np ranks"
   head -n 3 "$dir.out"
   echo "PASS logs np=$np: $(wc -l <"$dir.out") stdout lines, no control bytes, all timestamped"
+}
+
+case_sparse() {
+  local np=$1 b=$2 opt=$3 steps=6 mode
+  local extra=(--set model.dtype=float64 --set model.num_samples=5 --set "optim.optimizer=$opt"
+               --set train.log_every=1)
+  [[ $opt == sgd ]] || extra+=(--set optim.learning_rate=0.02)
+  train "$np" "$work/off" "$b" "$steps" "${extra[@]}" --set dist.sparse_gradients=off
+  for mode in sparse auto dense; do
+    train "$np" "$work/$mode" "$b" "$steps" "${extra[@]}" --set "dist.sparse_gradients=$mode"
+    if [[ $opt == momentum ]]; then  # by the last step some row was left untouched at least once
+      compare "$work/$mode/ckpt-$steps.h5" "$work/off/ckpt-$steps.h5" 0 0 >/dev/null \
+        && fail "momentum: sparse ($mode) equals dense at step $steps (untouched rows should keep their momentum)"
+      # The exchange's payload choice never changes the update: every mode equals the sparse one.
+      [[ $mode == sparse ]] || compare "$work/$mode/ckpt-$steps.h5" "$work/sparse/ckpt-$steps.h5" 0 0 \
+        || fail "momentum: $mode != sparse exchange"
+      continue
+    fi
+    for s in 2 4 6; do
+      compare "$work/$mode/ckpt-$s.h5" "$work/off/ckpt-$s.h5" 0 0 || fail "step $s: $mode != dense ($opt)"
+    done
+  done
+  [[ $opt == momentum ]] && { echo "PASS sparse np=$np $opt (differs from dense, as TF)"; return; }
+  local db sb
+  db=$(jq -s '[.[] | select(.kind == "step") | .exchanged_bytes] | add' "$work/off/metrics.jsonl")
+  sb=$(jq -s '[.[] | select(.kind == "step") | .exchanged_bytes] | add' "$work/sparse/metrics.jsonl")
+  [[ $db != null && $sb != null ]] || fail "exchanged_bytes missing from the step records"
+  (( sb < db )) || fail "sparse exchange sent $sb B, dense $db B"
+  echo "PASS sparse np=$np b=$b $opt: sparse == auto == dense-exchange == dense bitwise; bytes $sb vs $db"
 }
 
 what=${1:?case}

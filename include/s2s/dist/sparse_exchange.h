@@ -7,15 +7,16 @@
 //   2. all-gather their (sorted, unique) row ids (4 K_r B each) and form the union U, the same
 //      sorted list on every rank;
 //   3. choose per tensor and step, identically on every rank, the cheaper payload:
-//      sparse  4 ΣK + 8 N (ids, counts: already paid) + U·D·s  vs  dense V·D·s;
+//      sparse  U·D·s  vs  dense V·D·s  (the ids, 4 ΣK + 8 N, are counted with the sparse side);
 //   4. sparse: all-reduce (MPI_SUM) a [U, D] buffer holding this rank's rows at their union
-//      positions (zeros elsewhere) and divide by N -> a coalesced RowSparse over U;
-//      dense: all-reduce the [V, D] buffer holding this rank's rows (zeros elsewhere), divide by N.
-// Either way every element is the sum over ranks of the same addends as the dense reducer's
-// all-reduce (untouched rows contribute 0), divided the same way (x / N): equal to it whenever
-// the MPI sum is order-independent (two ranks; or exactly representable sums, as the tests use;
-// MPI does not specify its summation order across ranks).
-// Mode::Dense skips steps 1-2 (a plain dense all-reduce: today's bytes).
+//      positions (zeros elsewhere) and divide by N; dense: all-reduce the [V, D] buffer holding
+//      this rank's rows (zeros elsewhere), divide by N and read the union's rows back.
+// The result is the same coalesced RowSparse over the union either way (so an optimizer's sparse
+// rule, e.g. Momentum's touched rows, never depends on the choice). Every element is the sum over
+// ranks of the same addends as the dense reducer's all-reduce (untouched rows contribute 0),
+// divided the same way (x / N): equal to it whenever the MPI sum is order-independent (two
+// ranks; or exactly representable sums, as the tests use; MPI does not specify its summation
+// order across ranks). SparseMode::Dense always takes the dense payload (still after 1-2).
 // Host (CPU) tensors only; every wait is the World's deadline-guarded one. In a Local World (one
 // process) the average is the gradient itself and nothing is sent.
 #include <cstddef>
@@ -37,7 +38,7 @@ std::string_view to_string(SparseMode mode);
 // Bytes of one step (or of all steps, accumulated), per rank.
 struct SparseExchangeStats {
   std::size_t tensors = 0;          // sparse tensors exchanged
-  std::size_t dense_fallbacks = 0;  // of which sent densely (Mode::Dense, or Auto chose it)
+  std::size_t dense_fallbacks = 0;  // of which sent densely (Mode::Dense, Auto's choice, average_dense)
   std::size_t union_rows = 0;       // Σ U over tensors exchanged sparsely
   std::size_t count_bytes = 0;      // step 1: 8 B sent per rank per tensor
   std::size_t id_bytes = 0;         // step 2: 4 K_r B sent by this rank
@@ -54,10 +55,14 @@ class SparseExchange {
   SparseExchange(World& world, SparseMode mode);
 
   // Collective (every rank, same tensors, same order). g: this rank's coalesced gradient of a
-  // [V, D] parameter (host); dense: that parameter's [V, D] host gradient buffer, overwritten only
-  // when the exchange is dense. Returns the average over ranks as a coalesced RowSparse, or an
-  // undefined one when `dense` holds it. `name` is for errors and timeouts.
+  // [V, D] parameter (host); dense: that parameter's [V, D] host gradient buffer, overwritten
+  // (with the dense average) only when the exchange is dense. Returns the average over ranks as a
+  // coalesced RowSparse over the union of the ranks' ids. `name` is for errors and timeouts.
   RowSparse average(const RowSparse& g, Tensor& dense, std::string_view name);
+  // Collective: the dense all-reduce average of `dense` in place (a sparse parameter whose
+  // gradient came out dense this step: ag::Var::take_sparse_grad's fallback). Counted as a
+  // dense fallback.
+  void average_dense(Tensor& dense, std::string_view name);
 
   // The statistics since the last call (one step), also added to totals().
   SparseExchangeStats take_step();

@@ -24,6 +24,7 @@ struct StepMetrics {
   double elapsed_s = 0;         // since this run started
   std::int64_t start_step = 0;  // global step when this run started (resumes start > 0)
   std::int64_t max_steps = 0;   // 0: open-ended, no ETA
+  std::int64_t exchanged_bytes = -1;  // bytes this rank passed to gradient collectives (-1: one rank)
 };
 
 // translate: exp(loss) if loss < 300 else inf.
