@@ -58,6 +58,7 @@ void SparseExchangeStats::accumulate(const SparseExchangeStats& s) {
   tensors += s.tensors;
   dense_fallbacks += s.dense_fallbacks;
   union_rows += s.union_rows;
+  union_rows_sent += s.union_rows_sent;
   count_bytes += s.count_bytes;
   id_bytes += s.id_bytes;
   reduce_bytes += s.reduce_bytes;
@@ -66,16 +67,17 @@ void SparseExchangeStats::accumulate(const SparseExchangeStats& s) {
 }
 
 std::string SparseExchangeStats::summary() const {
-  return fmt::format("sparse exchange: {} tensor(s) ({} dense), {} union row(s), {:.3f} MB sent (ids {:.3f}, rows {:.3f}) "
-                     "vs {:.3f} MB dense, {:.3f} ms",
-                     tensors, dense_fallbacks, union_rows, payload_bytes() / 1e6, (count_bytes + id_bytes) / 1e6,
-                     reduce_bytes / 1e6, dense_bytes / 1e6, comm_s * 1e3);
+  return fmt::format("sparse exchange: {} tensor(s) ({} dense), {} union row(s) ({} sent as rows), {} B sent "
+                     "(counts {} B, ids {} B, rows {} B) vs {} B dense, {:.3f} ms",
+                     tensors, dense_fallbacks, union_rows, union_rows_sent, payload_bytes(), count_bytes, id_bytes,
+                     reduce_bytes, dense_bytes, comm_s * 1e3);
 }
 
 SparseExchange::SparseExchange(World& world, SparseMode mode) : world_(world), mode_(mode) {}
 
 SparseExchangeStats SparseExchange::take_step() {
   SparseExchangeStats s = step_;
+  totals_.accumulate(s);
   step_ = SparseExchangeStats{};
   return s;
 }
@@ -173,6 +175,7 @@ RowSparse SparseExchange::average(const RowSparse& g, Tensor& dense, std::string
                 static_cast<const std::byte*>(g.rows.raw()) + j * row_bytes, row_bytes);
   }
   step_.reduce_bytes += sparse_cost;
+  step_.union_rows_sent += static_cast<std::size_t>(u);
   if (mpi && u > 0) {
     S2S_CHECK(rows.numel() <= INT32_MAX, "sparse exchange of '", name, "': too many elements for one all-reduce");
     MPI_Request req = MPI_REQUEST_NULL;

@@ -149,6 +149,10 @@ class TrainingLoop {
     const dist::SparseExchangeStats st = s_.sparse->take_step();
     reduce.sparse_bytes = st.payload_bytes();
     reduce.sparse_dense_bytes = st.dense_bytes;
+    reduce.sparse_tensors = st.tensors;
+    reduce.sparse_dense_tensors = st.dense_fallbacks;
+    reduce.sparse_ids = st.id_bytes / sizeof(std::int32_t);
+    reduce.sparse_union_rows = st.union_rows_sent;
   }
 
   // What the global norm sums and the clip scales: each parameter's gradient once, the rows of a
@@ -318,6 +322,7 @@ class TrainingLoop {
                                g.replays, g.eager, g.failures));
     }
     log_.finish(*s_.reducer);
+    if (s_.sparse) log_.message(s_.sparse->totals().summary());
     return result_;
   }
 

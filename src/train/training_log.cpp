@@ -38,6 +38,12 @@ void TrainingLog::step(const StepReport& r) {
   m.start_step = start_step_;
   m.max_steps = config_.train.max_steps;
   if (world_size_ > 1) m.exchanged_bytes = static_cast<std::int64_t>(r.reduce.exchanged_bytes());
+  if (r.reduce.sparse_tensors > 0) {
+    m.sparse_tensors = static_cast<std::int64_t>(r.reduce.sparse_tensors);
+    m.sparse_dense_tensors = static_cast<std::int64_t>(r.reduce.sparse_dense_tensors);
+    m.sparse_ids = static_cast<std::int64_t>(r.reduce.sparse_ids);
+    m.sparse_union_rows = static_cast<std::int64_t>(r.reduce.sparse_union_rows);
+  }
   progress_->step(m);
   if (r.skipped) progress_->message(fmt::format("step {}: non-finite loss or gradient, update skipped", r.step));
   jsonl_->write_step(m);

@@ -19,8 +19,10 @@
 #                            softmax) on NP ranks == dense gradients on NP ranks, float64, zero
 #                            tolerance, for OPT sgd and adam (TF's sparse rules equal dense there);
 #                            for momentum they must differ (untouched rows keep their momentum).
-#                            Every step's metrics record carries exchanged_bytes, and the sparse
-#                            run's bytes are below the dense run's.
+#                            Every step's exchanged_bytes equals docs/scaling.md's formula exactly
+#                            (dense: 8 P + 40 in float64; sparse: from the step's logged ids and
+#                            union rows),
+#                            and the sparse run's bytes are below the dense run's.
 #   logs NP                  --progress auto with stdout and stderr in files: mpirun gives every
 #                            rank a pseudo-terminal, yet the logs hold no '\r' and no ESC, every
 #                            s2s line starts with an ISO 8601 UTC timestamp, step lines come every
@@ -266,14 +268,35 @@ case_logs() {
   echo "PASS logs np=$np: $(wc -l <"$dir.out") stdout lines, no control bytes, all timestamped"
 }
 
+# check_bytes DIR LOG MODE: every step's exchanged_bytes equals docs/scaling.md's formula for a
+# float64 model (8-byte elements; the aux row is 5 of them), from the model line's parameter count
+# and vocabularies (size = embedding = 8 here) and, for the row-sparse
+# modes, the step's logged ΣK (sparse.ids), ΣU sent as rows (sparse.union_rows) and dense tensors.
+check_bytes() {
+  local dir=$1 log=$2 mode=$3 p vs vt d=8 bad
+  p=$(grep -o '[0-9]* parameters' "$log" | head -1 | cut -d' ' -f1)
+  read -r vs vt < <(grep -o 'vocab [0-9]*/[0-9]*' "$log" | head -1 | tr -c '0-9\n' ' ')
+  [[ -n $p && -n $vs && -n $vt ]] || fail "no model line in $log"
+  bad=$(jq -c --argjson p "$p" --argjson vs "$vs" --argjson vt "$vt" --argjson d "$d" --arg mode "$mode" '
+      select(.kind == "step") |
+      (if $mode == "off" then 8 * $p + 40
+       else 8 * ($p - ($vs + 2 * $vt) * $d) + 40 + 8 * .sparse.tensors + 4 * .sparse.ids
+            + 8 * $d * .sparse.union_rows + 8 * $d * $vt * .sparse.dense_tensors end) as $want |
+      select(.exchanged_bytes != $want or ($mode != "off" and .sparse.tensors != 3)) |
+      {step, exchanged_bytes, $want, sparse}' "$dir/metrics.jsonl")
+  [[ -z $bad ]] || fail "exchanged_bytes differ from the formula ($mode): $bad"
+}
+
 case_sparse() {
   local np=$1 b=$2 opt=$3 steps=6 mode
   local extra=(--set model.dtype=float64 --set model.num_samples=5 --set "optim.optimizer=$opt"
                --set train.log_every=1)
   [[ $opt == sgd ]] || extra+=(--set optim.learning_rate=0.02)
   train "$np" "$work/off" "$b" "$steps" "${extra[@]}" --set dist.sparse_gradients=off
+  check_bytes "$work/off" "$work/off.log" off
   for mode in sparse auto dense; do
     train "$np" "$work/$mode" "$b" "$steps" "${extra[@]}" --set "dist.sparse_gradients=$mode"
+    check_bytes "$work/$mode" "$work/$mode.log" "$mode"
     if [[ $opt == momentum ]]; then  # by the last step some row was left untouched at least once
       compare "$work/$mode/ckpt-$steps.h5" "$work/off/ckpt-$steps.h5" 0 0 >/dev/null \
         && fail "momentum: sparse ($mode) equals dense at step $steps (untouched rows should keep their momentum)"

@@ -89,6 +89,10 @@ struct ReduceStats {
   // bytes this rank handed to MPI for them, and what their dense all-reduce would have carried.
   std::size_t sparse_bytes = 0;
   std::size_t sparse_dense_bytes = 0;
+  std::size_t sparse_tensors = 0;         // row-sparse tensors exchanged
+  std::size_t sparse_dense_tensors = 0;   // of which with the dense payload
+  std::size_t sparse_ids = 0;             // ΣK: row ids this rank sent
+  std::size_t sparse_union_rows = 0;      // ΣU over the tensors sent as the union's rows
   // Bytes this rank passed to collectives this step: bucketed dense gradients + sparse exchange.
   std::size_t exchanged_bytes() const { return bytes + sparse_bytes; }
 
@@ -138,6 +142,10 @@ struct ReduceStats {
     unpack_s += s.unpack_s;
     sparse_bytes += s.sparse_bytes;
     sparse_dense_bytes += s.sparse_dense_bytes;
+    sparse_tensors += s.sparse_tensors;
+    sparse_dense_tensors += s.sparse_dense_tensors;
+    sparse_ids += s.sparse_ids;
+    sparse_union_rows += s.sparse_union_rows;
   }
 };
 

@@ -39,7 +39,8 @@ std::string_view to_string(SparseMode mode);
 struct SparseExchangeStats {
   std::size_t tensors = 0;          // sparse tensors exchanged
   std::size_t dense_fallbacks = 0;  // of which sent densely (Mode::Dense, Auto's choice, average_dense)
-  std::size_t union_rows = 0;       // Σ U over tensors exchanged sparsely
+  std::size_t union_rows = 0;       // Σ U over all tensors (the rows of the returned RowSparse)
+  std::size_t union_rows_sent = 0;  // Σ U over the tensors sent as the union's rows (not dense)
   std::size_t count_bytes = 0;      // step 1: 8 B sent per rank per tensor
   std::size_t id_bytes = 0;         // step 2: 4 K_r B sent by this rank
   std::size_t reduce_bytes = 0;     // step 4: all-reduced payload (U·D·s or V·D·s)
