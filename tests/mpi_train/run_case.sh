@@ -8,7 +8,7 @@
 #                            (every 2 steps here) and aborts on any bitwise difference.
 #   resume NP1 B1 NP2 B2     NP1 x B1 for K steps, resumed on NP2 x B2 (same global batch) for M
 #                            more == 1 rank x global batch for K+M straight (float64).
-#   resume_same NP B         NP ranks stopped mid checkpoint window and resumed on NP ranks ==
+#   resume_same NP B [K=V..] NP ranks stopped mid checkpoint window and resumed on NP ranks ==
 #                            NP ranks straight, with zero tolerance (float32).
 #   term NP                  SIGTERM to rank 1 only: every rank stops after the same step, the
 #                            job exits 143, the checkpoint is `latest` and resumes.
@@ -135,15 +135,18 @@ case_resume() {
 }
 
 case_resume_same() {
-  local np=$1 b=$2 k=5 total=10
-  train "$np" "$work/run" "$b" "$k"
-  train "$np" "$work/run" "$b" "$total" --set train.resume=auto
+  local np=$1 b=$2 k=5 total=10 a
+  shift 2
+  local extra=()
+  for a in "$@"; do extra+=(--set "$a"); done
+  train "$np" "$work/run" "$b" "$k" "${extra[@]}"
+  train "$np" "$work/run" "$b" "$total" --set train.resume=auto "${extra[@]}"
   grep -q "resuming from $work/run/ckpt-$k.h5 (step $k," "$work/run.log" || fail "did not resume from step $k"
-  train "$np" "$work/straight" "$b" "$total"
+  train "$np" "$work/straight" "$b" "$total" "${extra[@]}"
   for s in 6 8 10; do  # float32, zero tolerance: bitwise up to the sign of zero
     compare "$work/run/ckpt-$s.h5" "$work/straight/ckpt-$s.h5" 0 0 || fail "step $s: resumed != straight on $np ranks"
   done
-  echo "PASS resume_same $np x $b (stopped at $k, mid window)"
+  echo "PASS resume_same $np x $b (stopped at $k, mid window) $*"
 }
 
 # Starts a long run in the background; sets `job` (mpirun's pid) and `log`.

@@ -29,7 +29,8 @@ if(TARGET s2s AND TARGET s2s_train)
       "sparse_np3_adam|3|sparse 3 2 adam"
       "sparse_np2_momentum|2|sparse 2 3 momentum"
       "equiv_np3_sparse_momentum|3|equiv 3 2 float64 model.num_samples=5 optim.optimizer=momentum optim.learning_rate=0.05 dist.sparse_gradients=auto"
-      "equiv_np4_sparse|4|equiv 4 2 float64 model.num_samples=5 dist.sparse_gradients=sparse")
+      "equiv_np4_sparse|4|equiv 4 2 float64 model.num_samples=5 dist.sparse_gradients=sparse"
+      "resume_same_np2_sparse_momentum|2|resume_same 2 3 model.num_samples=5 optim.optimizer=momentum optim.learning_rate=0.05 dist.sparse_gradients=auto")
   foreach(_case ${_mtrain_cases})
     string(REPLACE "|" ";" _f "${_case}")
     list(GET _f 0 _name)
