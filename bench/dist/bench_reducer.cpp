@@ -7,7 +7,7 @@
 //     compute) driving ready(); prints the reducer's hidden fraction and the step time against
 //     "compute only" and "compute, then a blocking all-reduce".
 // Times are the maximum over ranks of the median over iterations.
-// Usage: mpirun -np N s2s_bench_dist [--iters N] [--quick]
+// Usage: mpirun -np N s2s_bench_dist [--iters N] [--quick] [--allreduce-only]
 #include <mpi.h>
 
 #include <algorithm>
@@ -105,6 +105,29 @@ void bandwidth_table(dist::World& world, int iters, bool quick) {
   }
 }
 
+// --allreduce-only: one blocking MPI_Allreduce (float32, in place) of several sizes, the median
+// time (max over ranks): the points docs/scaling.md fits its ring model (alpha, beta) to.
+void allreduce_times(dist::World& world, int iters) {
+  if (world.is_root()) {
+    std::printf("\n## MPI_Allreduce time, %d rank(s), float32\n| ranks | bytes | median ms |\n|---|---|---|\n",
+                world.size());
+  }
+  for (std::size_t total : {std::size_t{4} << 10, std::size_t{64} << 10, std::size_t{1} << 20, std::size_t{8} << 20,
+                            std::size_t{32} << 20, std::size_t{128} << 20}) {
+    std::vector<float> flat(total / 4, 1.0f);
+    std::vector<double> t;
+    for (int i = 0; i < iters + 2; ++i) {
+      world.barrier();
+      const double t0 = now_s();
+      S2S_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, flat.data(), static_cast<int>(flat.size()), MPI_FLOAT, MPI_SUM,
+                                  world.comm()));
+      if (i >= 2) t.push_back(now_s() - t0);
+    }
+    const double sec = max_median(world, t);
+    if (world.is_root()) std::printf("| %d | %zu | %.3f |\n", world.size(), total, sec * 1e3);
+  }
+}
+
 void overlap_table(dist::World& world, int iters) {
   const int n = world.size();
   struct Case { std::size_t grad_bytes; int grads; double compute_ms; std::size_t bucket; };
@@ -160,11 +183,13 @@ void overlap_table(dist::World& world, int iters) {
 int main(int argc, char** argv) {
   int iters = 10;
   bool quick = false;
+  bool allreduce_only = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--iters") == 0 && i + 1 < argc) iters = std::max(1, std::atoi(argv[++i]));
     else if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+    else if (std::strcmp(argv[i], "--allreduce-only") == 0) allreduce_only = true;
     else {
-      std::fprintf(stderr, "usage: %s [--iters N] [--quick]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--iters N] [--quick] [--allreduce-only]\n", argv[0]);
       return 2;
     }
   }
@@ -177,8 +202,12 @@ int main(int argc, char** argv) {
       std::printf("# s2s_bench_dist: %d rank(s) (%d on this node), host %s, %d iterations (median, max over ranks)\n",
                   world.size(), world.local_size(), host, iters);
     }
-    bandwidth_table(world, iters, quick);
-    overlap_table(world, iters);
+    if (allreduce_only) {
+      allreduce_times(world, iters);
+    } else {
+      bandwidth_table(world, iters, quick);
+      overlap_table(world, iters);
+    }
   } catch (const s2s::Error& e) {
     world.abort(1, e.what());
   }

@@ -241,6 +241,12 @@ Var embedding_lookup(const Var& table, const Tensor& ids) {
   kern::embedding_gather(y.mutable_value(), table.value(), dev_ids);
   if (needs_record({&table})) {
     active_tape()->record(y, {table}, [table, dev_ids](const Tensor& dy) mutable {
+      // Row-sparse mode: keep (ids, dy) for take_sparse_grad(); dy is final here (every use of
+      // this lookup's output has been back-propagated) and nothing writes it afterwards.
+      if (Node* n = table.node(); n->sparse_grad && n->is_leaf) {
+        n->sparse_pieces.emplace_back(dev_ids, dy);
+        return;
+      }
       kern::embedding_scatter_add(table.grad(), dy, dev_ids);
     });
   }

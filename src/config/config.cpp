@@ -184,6 +184,10 @@ void config_validate(const TrainConfig& cfg) {
   if (cfg.dist.reducer == ReducerKind::Nccl)
     S2S_CHECK(cfg.model.device == Device::CUDA,
               "config: dist.reducer = nccl needs model.device = cuda (allowed with cpu: mpi | auto)");
+  if (cfg.dist.sparse_gradients != SparseGradients::Off)
+    S2S_CHECK(cfg.model.device == Device::CPU, "config: dist.sparse_gradients = ",
+              to_string(cfg.dist.sparse_gradients),
+              " needs model.device = cpu (the sparse exchange is MPI-only; allowed with cuda: off)");
   if (cfg.train.nan_policy == NanPolicy::Skip)
     S2S_CHECK(cfg.train.sync_every <= 1, "config: train.sync_every = ", cfg.train.sync_every,
               " with train.nan_policy = skip: skipping decides before each update, so the host must read "

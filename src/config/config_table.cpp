@@ -34,6 +34,8 @@ S2S_CHOICES(NanPolicy, {NanPolicy::Stop, "stop"}, {NanPolicy::Skip, "skip"});
 S2S_CHOICES(BestMetric, {BestMetric::Bleu, "bleu"}, {BestMetric::Chrf, "chrf"}, {BestMetric::Perplexity, "perplexity"});
 S2S_CHOICES(ReducerKind, {ReducerKind::Mpi, "mpi"}, {ReducerKind::Nccl, "nccl"}, {ReducerKind::None, "none"},
             {ReducerKind::Auto, "auto"});
+S2S_CHOICES(SparseGradients, {SparseGradients::Off, "off"}, {SparseGradients::Auto, "auto"},
+            {SparseGradients::Sparse, "sparse"}, {SparseGradients::Dense, "dense"});
 S2S_CHOICES(Precision, {Precision::Float32, "float32"}, {Precision::TF32, "tf32"}, {Precision::BF16, "bf16"});
 S2S_CHOICES(DType, {DType::F32, "float32"}, {DType::F64, "float64"});
 S2S_CHOICES(Device, {Device::CPU, "cpu"}, {Device::CUDA, "cuda"});
@@ -317,6 +319,7 @@ std::vector<OptionSpec> build_table() {
       // dist
       choice_option("dist.reducer", x, &DistConfig::reducer, "auto", "Gradient all-reduce: MPI (host), NCCL (device), none (one rank: no copies); auto = none with one rank, else NCCL on cuda, MPI on cpu"),
       int_option("dist.bucket_bytes", x, &DistConfig::bucket_bytes, "26214400", at_least(1), "Gradient fusion bucket size in bytes; left unset, the largest of 1 MiB and 1/16 of the gradients, capped at this value"),
+      choice_option("dist.sparse_gradients", x, &DistConfig::sparse_gradients, "off", "cpu: row-sparse gradients for the embeddings and the sampled-softmax proj_w (TF's sparse optimizer rules: Momentum updates only touched rows); auto exchanges the union of touched rows or the dense tensor, whichever is fewer bytes, per tensor and step; sparse / dense force one; off = dense everywhere (docs/scaling.md)"),
       float_option("dist.timeout_s", x, &DistConfig::timeout_s, "600.0", above(0), "Seconds a collective may take before the job is aborted"),
       bool_option("dist.require_shared_train_dir", x, &DistConfig::require_shared_train_dir, "true", "Multi-rank runs: a train_dir some rank cannot see (rank 0's token file) is an error; false: a warning (rank 0 alone reads and writes checkpoints, so resuming needs rank 0 on the same host)"),
   };
@@ -373,5 +376,6 @@ std::string_view to_string(BestMetric v) { return name_of(v, detail::Choices<Bes
 std::string_view to_string(NanPolicy v) { return name_of(v, detail::Choices<NanPolicy>::kValues); }
 std::string_view to_string(Precision v) { return name_of(v, detail::Choices<Precision>::kValues); }
 std::string_view to_string(ReducerKind v) { return name_of(v, detail::Choices<ReducerKind>::kValues); }
+std::string_view to_string(SparseGradients v) { return name_of(v, detail::Choices<SparseGradients>::kValues); }
 
 }  // namespace s2s::config

@@ -17,6 +17,7 @@
 #include "s2s/kernels/rnn_cell.h"
 #include "s2s/kernels/sampled_softmax.h"
 #include "s2s/kernels/softmax.h"
+#include "s2s/kernels/sparse_rows.h"
 
 namespace s2s::kern {
 namespace {
@@ -91,6 +92,9 @@ const OpEntry kOps[] = {
     S2S_OP(dropout, dropout_mask),
     S2S_OP(fill, fill),
     S2S_OP(mask, padding_mask),
+    S2S_OP(sparse_rows, coalesce_rows),
+    S2S_OP(sparse_rows, sparse_sgd_update),
+    S2S_OP(sparse_rows, sparse_momentum_update),
 };
 
 #undef S2S_OP

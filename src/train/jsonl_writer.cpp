@@ -44,6 +44,10 @@ void JsonlWriter::write_step(const StepMetrics& m) {
       {"wall_time", wall},
   };
   if (m.bucket >= 0) j["bucket"] = m.bucket;
+  if (m.exchanged_bytes >= 0) j["exchanged_bytes"] = m.exchanged_bytes;
+  if (m.sparse_tensors >= 0)
+    j["sparse"] = {{"tensors", m.sparse_tensors}, {"dense_tensors", m.sparse_dense_tensors},
+                   {"ids", m.sparse_ids}, {"union_rows", m.sparse_union_rows}};
   write(j);
 }
 

@@ -2,6 +2,7 @@
 // the three update schedules over the rules of update_rules.h.
 #include "s2s/train/optimizer.h"
 
+#include "s2s/kernels/sparse_rows.h"
 #include "s2s/kernels/tensor_ops.h"
 #include "s2s/train/update_rules.h"
 
@@ -26,8 +27,8 @@ void Optimizer::step(std::span<const ParamRef> params, double lr) {
   for (std::size_t i = 0; i < params.size(); ++i) {
     S2S_CHECK(params[i].name == names_[i], "optimizer ", tf_name(), ": parameter ", i, " is '",
               params[i].name, "', initialised as '", names_[i], "'");
-    S2S_CHECK(params[i].grad.defined(), "optimizer ", tf_name(), ": parameter '", params[i].name,
-              "' has no gradient");
+    S2S_CHECK(params[i].grad.defined() || params[i].sparse.defined(), "optimizer ", tf_name(), ": parameter '",
+              params[i].name, "' has no gradient");
   }
   apply(params, lr);
   ++updates_;
@@ -59,7 +60,10 @@ void Optimizer::load_state(const std::map<std::string, Tensor>& saved, std::int6
 void SgdOptimizer::apply(std::span<const ParamRef> params, double lr) {
   for (const auto& p : params) {
     Tensor v = p.value;
-    sgd_update(v, p.grad, lr);
+    if (p.sparse.defined())
+      kern::sparse_sgd_update(v, p.sparse, lr);
+    else
+      sgd_update(v, p.grad, lr);
   }
 }
 
@@ -71,8 +75,21 @@ void MomentumOptimizer::create_state(std::span<const ParamRef> params) {
 void MomentumOptimizer::apply(std::span<const ParamRef> params, double lr) {
   for (const auto& p : params) {
     Tensor v = p.value;
-    momentum_update(v, slot(p.name + "/Momentum"), p.grad, lr, momentum_);
+    if (p.sparse.defined())
+      kern::sparse_momentum_update(v, slot(p.name + "/Momentum"), p.sparse, lr, momentum_);
+    else
+      momentum_update(v, slot(p.name + "/Momentum"), p.grad, lr, momentum_);
   }
+}
+
+// TF 1.x Adam's _apply_sparse decays every row's moments and moves every row: the dense rule on
+// the densified gradient (written into the dense buffer when there is one).
+Tensor AdamOptimizer::dense_gradient(const ParamRef& p) {
+  if (!p.sparse.defined()) return p.grad;
+  Tensor dense = p.grad.defined() ? p.grad : Tensor::empty(p.value.shape(), p.value.dtype(), p.value.device());
+  dense.fill_zero();
+  kern::add_row_sparse(dense, p.sparse);
+  return dense;
 }
 
 void AdamOptimizer::create_state(std::span<const ParamRef> params) {
@@ -92,7 +109,7 @@ void AdamOptimizer::apply(std::span<const ParamRef> params, double lr) {
   const double beta1_power = b1p.item(), beta2_power = b2p.item();  // host scalars: no device read
   for (const auto& p : params) {
     Tensor v = p.value;
-    adam_update(v, slot(p.name + "/Adam"), slot(p.name + "/Adam_1"), p.grad, beta1_power,
+    adam_update(v, slot(p.name + "/Adam"), slot(p.name + "/Adam_1"), dense_gradient(p), beta1_power,
                 beta2_power, lr, beta1_, beta2_, epsilon_);
   }
   // _finish: beta_power *= beta, computed in the powers' dtype.

@@ -115,7 +115,24 @@ void build(Session& s) {
   if (cfg.dist.reducer == config::ReducerKind::Auto)
     reducer = s.world.size() == 1 ? "none" : cfg.model.device == Device::CUDA ? "nccl" : "mpi";
   s.reducer = dist::make_reducer(reducer, s.world, ro);
-  std::vector<Tensor> reduced = s.grads;
+  std::vector<Tensor> reduced;
+  if (cfg.dist.sparse_gradients != config::SparseGradients::Off) {
+    // Read only through embedding_lookup in training: the embedding tables and, with sampled
+    // softmax, proj_w. Another use would still be correct (take_sparse_grad's dense fallback).
+    for (std::size_t i = 0; i < s.params.size(); ++i) {
+      const std::string& name = s.params[i].name();
+      const bool table = name == "proj_w" || (name.size() >= 10 && name.ends_with("/embedding"));
+      if (!table || s.params[i].ndim() != 2) continue;
+      s.params[i].set_sparse_grad(true);
+      s.sparse_params.push_back(i);
+    }
+    const auto mode = cfg.dist.sparse_gradients == config::SparseGradients::Sparse  ? dist::SparseMode::Sparse
+                      : cfg.dist.sparse_gradients == config::SparseGradients::Dense ? dist::SparseMode::Dense
+                                                                                    : dist::SparseMode::Auto;
+    s.sparse = std::make_unique<dist::SparseExchange>(s.world, mode);
+  }
+  for (std::size_t i = 0; i < s.grads.size(); ++i)
+    if (s.params[i].sparse_grad() == false) reduced.push_back(s.grads[i]);
   reduced.push_back(s.history->aux());
   s.reducer->prepare(reduced);
   dist::log_root("model: {} {}x{} {}, vocab {}/{}, {} parameters ({} tensors), {} softmax, buckets {}; "

@@ -15,6 +15,7 @@
 #include "s2s/data/dataset_file.h"
 #include "s2s/data/prefetch.h"
 #include "s2s/dist/gradient_reducer.h"
+#include "s2s/dist/sparse_exchange.h"
 #include "s2s/dist/world.h"
 #include "s2s/model/seq2seq_model.h"
 #include "s2s/train/lr_schedule.h"
@@ -40,6 +41,11 @@ struct Session {
   std::unique_ptr<checkpoint::CheckpointManager> checkpoints;
   std::unique_ptr<data::Prefetcher> prefetcher;
   std::unique_ptr<dist::GradientReducer> reducer;
+  // dist.sparse_gradients != off: the parameters (indices into params/refs/grads) whose gradients
+  // are row-sparse (embeddings, sampled-softmax proj_w), kept out of the reducer's buckets and
+  // averaged by `sparse` after it (trainer.cpp).
+  std::vector<std::size_t> sparse_params;
+  std::unique_ptr<dist::SparseExchange> sparse;
   // Loss, tokens, signal flags and gradient norm of the steps since the last sync point, on the
   // device; the aux part is all-reduced with the gradients.
   std::unique_ptr<StepHistory> history;

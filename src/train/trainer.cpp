@@ -10,6 +10,7 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
+#include <optional>
 
 #include "s2s/autograd/var.h"
 #include "s2s/dist/log.h"
@@ -98,19 +99,75 @@ class TrainingLoop {
   QueuedStep step() {
     const data::Batch batch = s_.prefetcher->next();
     const model::StepFeed feed = s_.model->make_feed(model::Seq2SeqBatch::from(batch), model::ForwardMode::Train);
-    const StepRunner::Result ran = s_.runner->run(feed, [&](const ag::Var& p) { s_.reducer->ready(p.grad()); });
+    const StepRunner::Result ran = s_.runner->run(feed, [&](const ag::Var& p) { gradient_ready(p); });
     if (!ran.gradients_reported)  // a graph step: hand every gradient over now, last layer first
       for (auto g = s_.grads.rbegin(); g != s_.grads.rend(); ++g) s_.reducer->ready(*g);
     const StepSignals sig = step_signals(poll_signals());
     s_.history->set_aux(ran.loss, kern::sum(batch.weights), sig.checkpoint, sig.terminate, sig.interrupt);
     s_.reducer->ready(s_.history->aux());
-    const dist::ReduceStats reduce = s_.reducer->finish();
+    dist::ReduceStats reduce = s_.reducer->finish();
+    exchange_sparse(reduce);
     QueuedStep q;
     q.next_step = s_.loop.global_step + 1;
     q.learning_rate = s_.schedule->learning_rate(s_.loop.global_step);
-    q.norm_sq = s_.history->record(s_.grads, {q.next_step, batch.bucket, q.learning_rate, reduce});
+    q.norm_sq = s_.history->record(norm_terms(), {q.next_step, batch.bucket, q.learning_rate, reduce});
     q.sync = cadence_.sync_after(q.next_step, s_.history->full());
     return q;
+  }
+
+  // Backward's on_ready hook: a row-sparse parameter's gradient is taken (coalesced) for
+  // exchange_sparse(); every other one goes to the reducer's buckets at once.
+  void gradient_ready(const ag::Var& p) {
+    if (!p.sparse_grad()) {
+      s_.reducer->ready(p.grad());
+      return;
+    }
+    if (pending_.size() != s_.params.size()) pending_.resize(s_.params.size());
+    for (std::size_t i : s_.sparse_params)
+      if (s_.params[i].node() == p.node()) pending_[i] = p.take_sparse_grad();
+  }
+
+  // After the reducer's step: average each row-sparse gradient over the ranks (same order on
+  // every rank: parameter order). refs[i].sparse gets the average over the union of touched rows;
+  // it is undefined (the dense buffer holds a dense average) only when an op used the table
+  // densely this step (take_sparse_grad's fallback).
+  void exchange_sparse(dist::ReduceStats& reduce) {
+    if (!s_.sparse) return;
+    if (pending_.size() != s_.params.size()) pending_.resize(s_.params.size());
+    for (std::size_t i : s_.sparse_params) {
+      // A table backward never reached (no lookup this step) still takes part, with no rows.
+      const RowSparse g = pending_[i] ? *pending_[i] : s_.params[i].take_sparse_grad();
+      pending_[i].reset();
+      const std::string& name = s_.refs[i].name;
+      if (g.defined()) {
+        s_.refs[i].sparse = s_.sparse->average(g, s_.grads[i], name);
+      } else {
+        s_.refs[i].sparse = RowSparse{};
+        s_.sparse->average_dense(s_.grads[i], name);
+      }
+    }
+    const dist::SparseExchangeStats st = s_.sparse->take_step();
+    reduce.sparse_bytes = st.payload_bytes();
+    reduce.sparse_dense_bytes = st.dense_bytes;
+    reduce.sparse_tensors = st.tensors;
+    reduce.sparse_dense_tensors = st.dense_fallbacks;
+    reduce.sparse_ids = st.id_bytes / sizeof(std::int32_t);
+    reduce.sparse_union_rows = st.union_rows_sent;
+  }
+
+  // What the global norm sums and the clip scales: each parameter's gradient once, the rows of a
+  // row-sparse one (its dense buffer may hold the same average when the exchange went dense).
+  std::vector<Tensor> norm_terms() const {
+    std::vector<Tensor> terms;
+    terms.reserve(s_.grads.size());
+    for (std::size_t i = 0; i < s_.grads.size(); ++i) {
+      const RowSparse& g = s_.refs[i].sparse;
+      if (!g.defined())
+        terms.push_back(s_.grads[i]);
+      else if (g.count() > 0)
+        terms.push_back(g.rows);
+    }
+    return terms;
   }
 
   // A sync point: wait for the device (with the collective deadline), read the steps recorded
@@ -159,7 +216,7 @@ class TrainingLoop {
   // Clip by the global norm (on the device) and update: the step becomes global step q.next_step.
   void apply(const QueuedStep& q) {
     if (const double max_norm = s_.cfg.optim.max_gradient_norm; max_norm > 0)
-      for (Tensor& g : s_.grads) kern::scale_by_global_norm(g, q.norm_sq, max_norm);
+      for (Tensor& g : norm_terms()) kern::scale_by_global_norm(g, q.norm_sq, max_norm);
     s_.optimizer->step(s_.refs, q.learning_rate);
     ++s_.loop.global_step;
   }
@@ -265,10 +322,12 @@ class TrainingLoop {
                                g.replays, g.eager, g.failures));
     }
     log_.finish(*s_.reducer);
+    if (s_.sparse) log_.message(s_.sparse->totals().summary());
     return result_;
   }
 
   Session& s_;
+  std::vector<std::optional<RowSparse>> pending_;  // row-sparse gradients taken during backward
   const Cadence cadence_;
   SignalHandlers signal_handlers_;
   NanGuard nan_guard_;

@@ -37,6 +37,13 @@ void TrainingLog::step(const StepReport& r) {
   m.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   m.start_step = start_step_;
   m.max_steps = config_.train.max_steps;
+  if (world_size_ > 1) m.exchanged_bytes = static_cast<std::int64_t>(r.reduce.exchanged_bytes());
+  if (r.reduce.sparse_tensors > 0) {
+    m.sparse_tensors = static_cast<std::int64_t>(r.reduce.sparse_tensors);
+    m.sparse_dense_tensors = static_cast<std::int64_t>(r.reduce.sparse_dense_tensors);
+    m.sparse_ids = static_cast<std::int64_t>(r.reduce.sparse_ids);
+    m.sparse_union_rows = static_cast<std::int64_t>(r.reduce.sparse_union_rows);
+  }
   progress_->step(m);
   if (r.skipped) progress_->message(fmt::format("step {}: non-finite loss or gradient, update skipped", r.step));
   jsonl_->write_step(m);
@@ -45,7 +52,10 @@ void TrainingLog::step(const StepReport& r) {
                                                       {"train/learning_rate", r.learning_rate},
                                                       {"train/grad_norm", r.grad_norm},
                                                       {"train/tokens_per_s", tokens_per_second(m)}};
-  if (world_size_ > 1) scalars.emplace_back("train/comm_hidden_fraction", r.reduce.hidden_fraction());
+  if (world_size_ > 1) {
+    scalars.emplace_back("train/comm_hidden_fraction", r.reduce.hidden_fraction());
+    scalars.emplace_back("train/exchanged_bytes", double(r.reduce.exchanged_bytes()));
+  }
   events_->add_scalars(scalars, r.step);
 }
 

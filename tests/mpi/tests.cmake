@@ -9,7 +9,7 @@ file(GLOB _dmpi_srcs CONFIGURE_DEPENDS ${_dmpi}/test_*.cpp)
 add_executable(s2s_test_dist_mpi ${_dmpi}/mpi_test_main.cpp ${_dmpi_srcs})
 target_link_libraries(s2s_test_dist_mpi PRIVATE s2s_dist s2s_autograd GTest::gtest)
 target_compile_options(s2s_test_dist_mpi PRIVATE ${S2S_WARNINGS})
-foreach(_np 1 2 4)
+foreach(_np 1 2 3 4)
   add_test(NAME dist_mpi_np${_np}
            COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${_np} ${MPIEXEC_PREFLAGS}
                    $<TARGET_FILE:s2s_test_dist_mpi> ${MPIEXEC_POSTFLAGS})

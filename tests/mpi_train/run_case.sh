@@ -8,13 +8,21 @@
 #                            (every 2 steps here) and aborts on any bitwise difference.
 #   resume NP1 B1 NP2 B2     NP1 x B1 for K steps, resumed on NP2 x B2 (same global batch) for M
 #                            more == 1 rank x global batch for K+M straight (float64).
-#   resume_same NP B         NP ranks stopped mid checkpoint window and resumed on NP ranks ==
+#   resume_same NP B [K=V..] NP ranks stopped mid checkpoint window and resumed on NP ranks ==
 #                            NP ranks straight, with zero tolerance (float32).
 #   term NP                  SIGTERM to rank 1 only: every rank stops after the same step, the
 #                            job exits 143, the checkpoint is `latest` and resumes.
 #   kill NP                  SIGKILL rank 1 mid-training: the job ends non-zero, naming rank 1.
 #   hang NP                  SIGSTOP rank 1 mid-training: with --set dist.timeout_s=3 the job
 #                            ends with exit 75 well within 20 s, naming the missing rank 1.
+#   sparse NP B OPT          dist.sparse_gradients (row-sparse embeddings and proj_w, sampled
+#                            softmax) on NP ranks == dense gradients on NP ranks, float64, zero
+#                            tolerance, for OPT sgd and adam (TF's sparse rules equal dense there);
+#                            for momentum they must differ (untouched rows keep their momentum).
+#                            Every step's exchanged_bytes equals docs/scaling.md's formula exactly
+#                            (dense: 8 P + 40 in float64; sparse: from the step's logged ids and
+#                            union rows),
+#                            and the sparse run's bytes are below the dense run's.
 #   logs NP                  --progress auto with stdout and stderr in files: mpirun gives every
 #                            rank a pseudo-terminal, yet the logs hold no '\r' and no ESC, every
 #                            s2s line starts with an ISO 8601 UTC timestamp, step lines come every
@@ -127,15 +135,18 @@ case_resume() {
 }
 
 case_resume_same() {
-  local np=$1 b=$2 k=5 total=10
-  train "$np" "$work/run" "$b" "$k"
-  train "$np" "$work/run" "$b" "$total" --set train.resume=auto
+  local np=$1 b=$2 k=5 total=10 a
+  shift 2
+  local extra=()
+  for a in "$@"; do extra+=(--set "$a"); done
+  train "$np" "$work/run" "$b" "$k" "${extra[@]}"
+  train "$np" "$work/run" "$b" "$total" --set train.resume=auto "${extra[@]}"
   grep -q "resuming from $work/run/ckpt-$k.h5 (step $k," "$work/run.log" || fail "did not resume from step $k"
-  train "$np" "$work/straight" "$b" "$total"
+  train "$np" "$work/straight" "$b" "$total" "${extra[@]}"
   for s in 6 8 10; do  # float32, zero tolerance: bitwise up to the sign of zero
     compare "$work/run/ckpt-$s.h5" "$work/straight/ckpt-$s.h5" 0 0 || fail "step $s: resumed != straight on $np ranks"
   done
-  echo "PASS resume_same $np x $b (stopped at $k, mid window)"
+  echo "PASS resume_same $np x $b (stopped at $k, mid window) $*"
 }
 
 # Starts a long run in the background; sets `job` (mpirun's pid) and `log`.
@@ -258,6 +269,56 @@ case_logs() {
   cat "$dir"/events.out.tfevents.* | grep -aq comm_hidden_fraction || fail "no train/comm_hidden_fraction with $np ranks"
   head -n 3 "$dir.out"
   echo "PASS logs np=$np: $(wc -l <"$dir.out") stdout lines, no control bytes, all timestamped"
+}
+
+# check_bytes DIR LOG MODE: every step's exchanged_bytes equals docs/scaling.md's formula for a
+# float64 model (8-byte elements; the aux row is 5 of them), from the model line's parameter count
+# and vocabularies (size = embedding = 8 here) and, for the row-sparse
+# modes, the step's logged ΣK (sparse.ids), ΣU sent as rows (sparse.union_rows) and dense tensors.
+check_bytes() {
+  local dir=$1 log=$2 mode=$3 p vs vt d=8 bad
+  p=$(grep -o '[0-9]* parameters' "$log" | head -1 | cut -d' ' -f1)
+  read -r vs vt < <(grep -o 'vocab [0-9]*/[0-9]*' "$log" | head -1 | tr -c '0-9\n' ' ')
+  [[ -n $p && -n $vs && -n $vt ]] || fail "no model line in $log"
+  bad=$(jq -c --argjson p "$p" --argjson vs "$vs" --argjson vt "$vt" --argjson d "$d" --arg mode "$mode" '
+      select(.kind == "step") |
+      (if $mode == "off" then 8 * $p + 40
+       else 8 * ($p - ($vs + 2 * $vt) * $d) + 40 + 8 * .sparse.tensors + 4 * .sparse.ids
+            + 8 * $d * .sparse.union_rows + 8 * $d * $vt * .sparse.dense_tensors end) as $want |
+      select(.exchanged_bytes != $want or ($mode != "off" and .sparse.tensors != 3)) |
+      {step, exchanged_bytes, $want, sparse}' "$dir/metrics.jsonl")
+  [[ -z $bad ]] || fail "exchanged_bytes differ from the formula ($mode): $bad"
+}
+
+case_sparse() {
+  local np=$1 b=$2 opt=$3 steps=6 mode
+  local extra=(--set model.dtype=float64 --set model.num_samples=5 --set "optim.optimizer=$opt"
+               --set train.log_every=1)
+  [[ $opt == sgd ]] || extra+=(--set optim.learning_rate=0.02)
+  train "$np" "$work/off" "$b" "$steps" "${extra[@]}" --set dist.sparse_gradients=off
+  check_bytes "$work/off" "$work/off.log" off
+  for mode in sparse auto dense; do
+    train "$np" "$work/$mode" "$b" "$steps" "${extra[@]}" --set "dist.sparse_gradients=$mode"
+    check_bytes "$work/$mode" "$work/$mode.log" "$mode"
+    if [[ $opt == momentum ]]; then  # by the last step some row was left untouched at least once
+      compare "$work/$mode/ckpt-$steps.h5" "$work/off/ckpt-$steps.h5" 0 0 >/dev/null \
+        && fail "momentum: sparse ($mode) equals dense at step $steps (untouched rows should keep their momentum)"
+      # The exchange's payload choice never changes the update: every mode equals the sparse one.
+      [[ $mode == sparse ]] || compare "$work/$mode/ckpt-$steps.h5" "$work/sparse/ckpt-$steps.h5" 0 0 \
+        || fail "momentum: $mode != sparse exchange"
+      continue
+    fi
+    for s in 2 4 6; do
+      compare "$work/$mode/ckpt-$s.h5" "$work/off/ckpt-$s.h5" 0 0 || fail "step $s: $mode != dense ($opt)"
+    done
+  done
+  [[ $opt == momentum ]] && { echo "PASS sparse np=$np $opt (differs from dense, as TF)"; return; }
+  local db sb
+  db=$(jq -s '[.[] | select(.kind == "step") | .exchanged_bytes] | add' "$work/off/metrics.jsonl")
+  sb=$(jq -s '[.[] | select(.kind == "step") | .exchanged_bytes] | add' "$work/sparse/metrics.jsonl")
+  [[ $db != null && $sb != null ]] || fail "exchanged_bytes missing from the step records"
+  (( sb < db )) || fail "sparse exchange sent $sb B, dense $db B"
+  echo "PASS sparse np=$np b=$b $opt: sparse == auto == dense-exchange == dense bitwise; bytes $sb vs $db"
 }
 
 what=${1:?case}

@@ -24,7 +24,13 @@ if(TARGET s2s AND TARGET s2s_train)
       "term_one_rank_np2|2|term 2"
       "kill_rank_np2|2|kill 2"
       "hang_rank_np3|3|hang 3"
-      "logs_np2|2|logs 2")
+      "logs_np2|2|logs 2"
+      "sparse_np2_sgd|2|sparse 2 3 sgd"
+      "sparse_np3_adam|3|sparse 3 2 adam"
+      "sparse_np2_momentum|2|sparse 2 3 momentum"
+      "equiv_np3_sparse_momentum|3|equiv 3 2 float64 model.num_samples=5 optim.optimizer=momentum optim.learning_rate=0.05 dist.sparse_gradients=auto"
+      "equiv_np4_sparse|4|equiv 4 2 float64 model.num_samples=5 dist.sparse_gradients=sparse"
+      "resume_same_np2_sparse_momentum|2|resume_same 2 3 model.num_samples=5 optim.optimizer=momentum optim.learning_rate=0.05 dist.sparse_gradients=auto")
   foreach(_case ${_mtrain_cases})
     string(REPLACE "|" ";" _f "${_case}")
     list(GET _f 0 _name)

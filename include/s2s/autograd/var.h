@@ -7,12 +7,19 @@
 // Gradient contract: every backward ACCUMULATES (+=) into the input's grad buffer, which is
 // allocated (zeroed) on first use; fan-out therefore sums for free, and parameter gradients
 // accumulate across calls until the caller zeroes them.
+// Row-sparse mode (set_sparse_grad, for [V, D] leaves read through embedding_lookup: embedding
+// tables, the sampled-softmax proj_w): a lookup's backward appends (ids, rows of dy) to the leaf
+// instead of scatter-adding into its dense buffer, and take_sparse_grad() coalesces them into a
+// RowSparse (sorted unique ids, rows summed in backward order: bitwise the dense gradient's rows,
+// kernels/sparse_rows.h). If any other op writes the leaf's dense gradient during backward, the
+// pieces are added into the dense buffer instead and take_sparse_grad() says so (dense fallback).
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "s2s/core/row_sparse.h"
 #include "s2s/core/tensor.h"
 
 namespace s2s::ag {
@@ -23,6 +30,10 @@ struct Node {
   bool requires_grad = false;
   bool is_leaf = true;       // created by the user (parameters, inputs), not by an op
   std::string name;          // parameters: the TF-style variable name
+  // Row-sparse mode (see the header comment).
+  bool sparse_grad = false;
+  std::vector<std::pair<Tensor, Tensor>> sparse_pieces;  // (ids int32 [n], dy [n, D]) in backward order
+  bool dense_touched = false;  // an op's backward read/wrote `grad` while sparse_grad was on
 };
 
 class Var {
@@ -36,7 +47,14 @@ class Var {
   bool requires_grad() const { return node_ && node_->requires_grad; }
   bool has_grad() const { return node_ && node_->grad.defined(); }
   Tensor& grad() const;               // allocates a zero gradient on first use
-  void zero_grad() const;                 // zeroes an existing gradient buffer (keeps the memory)
+  void zero_grad() const;                 // zeroes an existing gradient buffer (keeps the memory), drops sparse pieces
+  // Row-sparse mode (leaves only).
+  void set_sparse_grad(bool on) const;
+  bool sparse_grad() const { return node_ && node_->sparse_grad; }
+  // The step's row-sparse gradient, coalesced; the pieces are consumed. Undefined (defined() ==
+  // false) when an op wrote the dense gradient too: the pieces were then added into grad(), which
+  // holds the whole gradient. A leaf no lookup reached gives K = 0 rows.
+  RowSparse take_sparse_grad() const;
   const std::string& name() const;
 
   const Shape& shape() const { return value().shape(); }

@@ -29,6 +29,10 @@ enum class EvalMode { Full, Translate, Both };
 enum class NanPolicy { Stop, Skip };
 enum class BestMetric { Bleu, Chrf, Perplexity };  // what `best.h5` and early stopping follow
 enum class ReducerKind { Mpi, Nccl, None, Auto };
+// Row-sparse gradients of embeddings and the sampled-softmax proj_w (docs/scaling.md): off = dense
+// everywhere; auto / sparse / dense = row-sparse backward and TF's sparse optimizer rules, with
+// the cross-rank exchange chosen per tensor by bytes / always the union's rows / always dense.
+enum class SparseGradients { Off, Auto, Sparse, Dense };
 enum class Precision { Float32, TF32, BF16 };  // of float32 matrix products (kernels/gemm.h)
 
 struct DataConfig {
@@ -84,6 +88,7 @@ struct DistConfig {
   std::int64_t bucket_bytes;
   double timeout_s;
   bool require_shared_train_dir;
+  SparseGradients sparse_gradients;
 };
 
 struct TrainConfig {
@@ -146,6 +151,7 @@ std::string_view to_string(EvalMode v);
 std::string_view to_string(NanPolicy v);
 std::string_view to_string(BestMetric v);
 std::string_view to_string(ReducerKind v);
+std::string_view to_string(SparseGradients v);
 std::string_view to_string(Precision v);
 
 }  // namespace s2s::config

@@ -85,6 +85,16 @@ struct ReduceStats {
   // end on the compute stream -> last all-reduce complete (device time).
   double wait_s = 0;
   double unpack_s = 0;    // copying back and dividing by the world size (host time)
+  // Row-sparse gradients exchanged beside the buckets (sparse_exchange.h; filled by the trainer):
+  // bytes this rank handed to MPI for them, and what their dense all-reduce would have carried.
+  std::size_t sparse_bytes = 0;
+  std::size_t sparse_dense_bytes = 0;
+  std::size_t sparse_tensors = 0;         // row-sparse tensors exchanged
+  std::size_t sparse_dense_tensors = 0;   // of which with the dense payload
+  std::size_t sparse_ids = 0;             // ΣK: row ids this rank sent
+  std::size_t sparse_union_rows = 0;      // ΣU over the tensors sent as the union's rows
+  // Bytes this rank passed to collectives this step: bucketed dense gradients + sparse exchange.
+  std::size_t exchanged_bytes() const { return bytes + sparse_bytes; }
 
   // Fraction of communication time hidden behind backward: 1 - wait_s / comm_s (1 when there
   // was nothing to wait for, 0 when no bucket left before finish()). Meaningless when
@@ -104,6 +114,11 @@ struct ReduceStats {
                   bucket_bytes_max, backward_s * 1e3, comm_s * 1e3, wait_s * 1e3,
                   hidden_fraction() * 100, pack_s * 1e3, unpack_s * 1e3);
     std::string out = line;
+    if (sparse_dense_bytes > 0) {
+      std::snprintf(line, sizeof(line), "; sparse rows %.3f MB (dense would be %.3f MB)", sparse_bytes / 1e6,
+                    sparse_dense_bytes / 1e6);
+      out += line;
+    }
     if (timed_steps != steps) {  // nccl: device times not (yet) of every step counted here
       std::snprintf(line, sizeof(line), " (comm times of %zu timed step(s))", timed_steps);
       out += line;
@@ -125,6 +140,12 @@ struct ReduceStats {
     comm_s += s.comm_s;
     wait_s += s.wait_s;
     unpack_s += s.unpack_s;
+    sparse_bytes += s.sparse_bytes;
+    sparse_dense_bytes += s.sparse_dense_bytes;
+    sparse_tensors += s.sparse_tensors;
+    sparse_dense_tensors += s.sparse_dense_tensors;
+    sparse_ids += s.sparse_ids;
+    sparse_union_rows += s.sparse_union_rows;
   }
 };
 

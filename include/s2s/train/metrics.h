@@ -24,6 +24,10 @@ struct StepMetrics {
   double elapsed_s = 0;         // since this run started
   std::int64_t start_step = 0;  // global step when this run started (resumes start > 0)
   std::int64_t max_steps = 0;   // 0: open-ended, no ETA
+  std::int64_t exchanged_bytes = -1;  // bytes this rank passed to gradient collectives (-1: one rank)
+  // Row-sparse exchange of the step (dist.sparse_gradients; -1: off): tensors, of which dense,
+  // ids this rank sent (ΣK), union rows sent as rows (ΣU): docs/scaling.md's byte formula inputs.
+  std::int64_t sparse_tensors = -1, sparse_dense_tensors = -1, sparse_ids = -1, sparse_union_rows = -1;
 };
 
 // translate: exp(loss) if loss < 300 else inf.

@@ -6,8 +6,12 @@
 //   products in the parameters' dtype, as TF does).
 // Does not own: clipping (clip.h) or the learning rate (lr_schedule.h): step() takes the already
 // clipped gradients and this step's learning rate. The element loops are in update_rules.h.
-// Known difference: TF applies sparse (IndexedSlices) momentum updates to touched embedding rows
-// only; s2s gradients are dense, so untouched rows' momentum decays too (SGD and Adam agree).
+// Sparse gradients (ParamRef::sparse, a RowSparse: embedding tables and proj_w under
+// train.sparse_gradients) follow TF 1.x's sparse rules (docs/nn.md "Optimizers"): duplicate ids
+// are summed first (Optimizer._apply_sparse_duplicate_indices); SGD equals dense; Momentum updates
+// only the touched rows (SparseApplyMomentum: untouched rows' accumulators do not decay, unlike
+// the dense rule); Adam's _apply_sparse decays every row, so it is applied as dense Adam on the
+// densified gradient (bitwise the dense result).
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -15,16 +19,20 @@
 #include <string>
 #include <vector>
 
+#include "s2s/core/row_sparse.h"
 #include "s2s/core/tensor.h"
 #include "s2s/config/config.h"
 
 namespace s2s::train {
 
 // One trainable parameter: its TF name, its value and its gradient (same shape/dtype/device).
+// With `sparse` defined the step uses it and not `grad` (which Adam may overwrite with the
+// densified gradient; it is then the dense [V, D] buffer, or undefined and allocated per step).
 struct ParamRef {
   std::string name;
   Tensor value;
   Tensor grad;
+  RowSparse sparse{};
 };
 
 class Optimizer {
@@ -95,6 +103,7 @@ class AdamOptimizer final : public Optimizer {
   void apply(std::span<const ParamRef> params, double lr) override;
 
  private:
+  static Tensor dense_gradient(const ParamRef& p);
   double beta1_, beta2_, epsilon_;
 };
 

@@ -33,6 +33,8 @@ const char* device_error_op_name(int op) {
     case kErrEmbeddingScatterAdd: return "embedding_scatter_add: embedding id";
     case kErrSoftmaxXentForward: return "softmax_xent_forward: label";
     case kErrSoftmaxXentBackward: return "softmax_xent_backward: label";
+    case kErrCoalesceRows: return "coalesce_rows: row id";
+    case kErrSparseUpdate: return "sparse optimizer update: row id";
     default: return "unknown op: index";
   }
 }

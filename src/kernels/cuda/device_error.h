@@ -17,6 +17,8 @@ enum DeviceErrorOp : int {
   kErrEmbeddingScatterAdd = 2,
   kErrSoftmaxXentForward = 3,
   kErrSoftmaxXentBackward = 4,
+  kErrCoalesceRows = 5,
+  kErrSparseUpdate = 6,
 };
 
 struct DeviceError {
