@@ -57,6 +57,8 @@ void write_contents(io::File& f, const CheckpointState& s) {
     put_tensor(cursor, name, scalar_tensor<std::int64_t>(v));
   }
   put_string(sampler, "state_json", s.sampler_json);
+  put_string(st, "run_id", s.run_id);
+  write_manifest(f);  // last: it lists every dataset written above
 }
 
 // ---- reading --------------------------------------------------------------------------------
@@ -73,7 +75,8 @@ CheckpointState read_contents(const io::File& f) {
   s.info.hdf5_version = f.attribute_string("hdf5_version");
   s.info.created_unix_s = f.attribute_double("created_unix_s");
 
-  ChecksummedReader r(f);
+  ChecksummedReader r(f, checkpoint_checksum_scheme(s.info.format_version));
+  if (s.info.format_version >= kCheckpointFormatPathChecksums) r.verify_manifest();
   read_model_payload(r, s.params, s.assets, s.config_yaml);
   for (const auto& name : r.datasets_under("optimizer")) s.optimizer_state[name] = r.tensor("optimizer/" + name);
   s.global_step = r.scalar<std::int64_t>("state/global_step");
@@ -91,6 +94,7 @@ CheckpointState read_contents(const io::File& f) {
   for (const auto& name : r.datasets_under("sampler/cursor"))
     s.sampler_cursor[name] = r.scalar<std::int64_t>("sampler/cursor/" + name);
   s.sampler_json = r.string("sampler/state_json");
+  if (s.info.format_version >= kCheckpointFormatPathChecksums) s.run_id = r.string("state/run_id");
   return s;
 }
 
@@ -116,6 +120,10 @@ bool maps_equal(const Map& a, const Map& b, const char* what, Eq eq, std::string
 }
 
 }  // namespace
+
+ChecksumScheme checkpoint_checksum_scheme(std::int64_t format_version) {
+  return format_version >= kCheckpointFormatPathChecksums ? ChecksumScheme::PathAndData : ChecksumScheme::Data;
+}
 
 void write_checkpoint(const std::string& path, const CheckpointState& state) {
   try {
@@ -144,6 +152,20 @@ CheckpointState read_checkpoint(const std::string& path) {
 
 void verify_checkpoint(const std::string& path) { (void)read_checkpoint(path); }
 
+std::optional<std::string> read_checkpoint_run_id(const std::string& path) {
+  try {
+    io::File f = io::File::open(path, io::FileAccess::ReadOnly);
+    if (!f.has_attribute("format_version") || f.attribute_int("format_version") < kCheckpointFormatPathChecksums)
+      return std::nullopt;
+    ChecksummedReader r(f, ChecksumScheme::PathAndData);
+    std::string id = r.string("state/run_id");
+    f.close();
+    return id;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 bool checkpoint_states_equal(const CheckpointState& a, const CheckpointState& b, std::string* why) {
   auto fail = [&](const char* what) {
     if (why) *why = what;
@@ -170,6 +192,7 @@ bool checkpoint_states_equal(const CheckpointState& a, const CheckpointState& b,
   if (a.config_yaml != b.config_yaml) return fail("config_yaml");
   if (!(a.assets == b.assets)) return fail("model assets (vocabularies, tokenizer, buckets)");
   if (a.world_size != b.world_size) return fail("world_size");
+  if (a.run_id != b.run_id) return fail("run_id");
   return true;
 }
 
