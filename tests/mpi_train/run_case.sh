@@ -12,6 +12,12 @@
 #                            NP ranks straight, with zero tolerance (float32).
 #   term NP                  SIGTERM to rank 1 only: every rank stops after the same step, the
 #                            job exits 143, the checkpoint is `latest` and resumes.
+#   stop_mpirun NP SIG       the signal sent to mpirun itself (docs/distributed.md, "Stopping a job"):
+#                            USR2 (forwarded to every rank) -> every rank checkpoints at the same
+#                            step and the job exits 143; TERM (with odls_base_sigkill_timeout=60
+#                            so Open MPI waits for the checkpoint) -> the same checkpoint, and
+#                            mpirun itself exits 1 (Open MPI's status for a job it terminated).
+#                            Either way `latest` is the stop step and the run resumes from it.
 #   kill NP                  SIGKILL rank 1 mid-training: the job ends non-zero, naming rank 1.
 #   hang NP                  SIGSTOP rank 1 mid-training: with --set dist.timeout_s=3 the job
 #                            ends with exit 75 well within 20 s, naming the missing rank 1.
@@ -226,10 +232,33 @@ case_term() {
   [[ -n $step ]] || { tail -n 15 "$log"; fail "no 'stopping on a signal' line"; }
   # Every rank stopped at that step (a rank that went on would have left the others in a
   # collective: exit 75), and its checkpoint is the latest.
-  [[ $(cat "$work/long/latest") == "ckpt-$step.h5" ]] || fail "latest is not ckpt-$step.h5"
+  [[ $(head -n 1 "$work/long/latest") == "ckpt-$step.h5" ]] || fail "latest is not ckpt-$step.h5"
   train "$np" "$work/long" 4 $((step + 2)) --set train.resume=auto
   grep -q "resuming from $work/long/ckpt-$step.h5 (step $step," "$work/long.log" || fail "did not resume from $step"
   echo "PASS term np=$np: all ranks stopped after step $step, exit 143, resumed"
+}
+
+case_stop_mpirun() {
+  local np=$1 sig=$2 expect=143
+  if [[ $sig == TERM ]]; then
+    expect=1
+    # Open MPI SIGKILLs the ranks this long after forwarding a SIGTERM (default 1 s: a large
+    # model's checkpoint would be cut short; the atomic write keeps the previous one).
+    export OMPI_MCA_odls_base_sigkill_timeout=60
+  fi
+  start_long_run "$np"
+  echo "+ kill -$sig mpirun (pid $job)"
+  kill -"$sig" "$job"
+  wait_job 60
+  [[ $rc -eq $expect ]] || { tail -n 15 "$log"; fail "expected exit $expect after SIG$sig to mpirun, got $rc"; }
+  local step
+  step=$(grep -o "stopping on a signal after step [0-9]* (exit code 143)" "$log" | grep -o "step [0-9]*" | cut -d' ' -f2)
+  [[ -n $step ]] || { tail -n 15 "$log"; fail "no 'stopping on a signal' line"; }
+  grep -q "Killed\|signal 9" "$log" && fail "a rank was SIGKILLed before it finished"
+  [[ $(head -n 1 "$work/long/latest") == "ckpt-$step.h5" ]] || fail "latest is not ckpt-$step.h5"
+  train "$np" "$work/long" 4 $((step + 2)) --set train.resume=auto
+  grep -q "resuming from $work/long/ckpt-$step.h5 (step $step," "$work/long.log" || fail "did not resume from $step"
+  echo "PASS stop_mpirun np=$np SIG$sig: all ranks checkpointed step $step, mpirun exit $rc, resumed"
 }
 
 case_logs() {

@@ -22,6 +22,8 @@ if(TARGET s2s AND TARGET s2s_train)
       "resume_2to3|3|resume 2 3 3 2"
       "resume_same_np2|2|resume_same 2 3"
       "term_one_rank_np2|2|term 2"
+      "stop_mpirun_usr2_np2|2|stop_mpirun 2 USR2"
+      "stop_mpirun_term_np2|2|stop_mpirun 2 TERM"
       "kill_rank_np2|2|kill 2"
       "hang_rank_np3|3|hang 3"
       "logs_np2|2|logs 2")
