@@ -146,8 +146,9 @@ std::optional<data::SamplerCursor> restore_or_broadcast(Session& s) {
       const ResumeCheck check = check_resume(*state, *choice.path, s.cfg, s.world.size(),
                                              model::assets_from_dataset(*s.dataset), s.allow_config_change);
       s.run_id = state->run_id.empty() ? new_run_id() : state->run_id;
-      dist::log_root("resuming from {} (step {}, saved by {} rank(s), run {})", *choice.path, state->global_step,
-                     state->world_size, s.run_id);
+      dist::log_root("resuming from {} (step {}, saved by {} rank(s))", *choice.path, state->global_step,
+                     state->world_size);
+      dist::log_root("run {}{}", s.run_id, state->run_id.empty() ? " (new: the checkpoint predates run ids)" : "");
       for (const auto& note : check.notes) dist::log_root("{}", note);
       for (const auto& c : check.changes)
         if (c.key == "optim.learning_rate")  // only reached when allowed: the new rate replaces the schedule's
@@ -156,6 +157,7 @@ std::optional<data::SamplerCursor> restore_or_broadcast(Session& s) {
       meta = run_state_to_json(*state);
     } else {
       s.run_id = new_run_id();
+      dist::log_root("run {} (fresh start)", s.run_id);
     }
   }
   dist::broadcast_string(s.world, meta);
