@@ -17,6 +17,8 @@
 #                            step and the job exits 143, `latest` naming that step; TERM (with
 #                            odls_base_sigkill_timeout=5) -> mpirun's own exit 1 within ~2x5 s,
 #                            `latest` a checkpoint that resumes. Either way the run resumes.
+#   lock NP                  a second NP-rank job on the train_dir of a running one: exits 1 within
+#                            seconds naming the first job's rank 0 (pid, host); the first goes on.
 #   kill NP                  SIGKILL rank 1 mid-training: the job ends non-zero, naming rank 1.
 #   hang NP                  SIGSTOP rank 1 mid-training: with --set dist.timeout_s=3 the job
 #                            ends with exit 75 well within 20 s, naming the missing rank 1.
@@ -265,6 +267,27 @@ case_stop_mpirun() {
   train "$np" "$work/long" 4 $((step + 2)) --set train.resume=auto
   grep -q "resuming from $work/long/ckpt-$step.h5 (step $step," "$work/long.log" || fail "did not resume from $step"
   echo "PASS stop_mpirun np=$np SIG$sig: checkpoint of step $step is latest, mpirun exit $rc after $elapsed s, resumed"
+}
+
+case_lock() {
+  local np=$1 holder
+  start_long_run "$np"
+  holder=$(rank_pid 0)
+  [[ -n $holder ]] || fail "rank 0 not found"
+  echo "+ a second mpirun -np $np s2s train on the same train_dir"
+  local t0=$SECONDS
+  "$MPIEXEC" -np "$np" "$S2S" train "${common[@]}" --set "train.train_dir=$work/long" --set train.batch_size=4 \
+    --set train.max_steps=0 --set train.keep_checkpoints=3 --set dist.timeout_s=3 >"$work/second.log" 2>&1
+  local rc2=$? took=$((SECONDS - t0))
+  [[ $rc2 -eq 1 ]] || { cat "$work/second.log"; fail "the second job exited $rc2, expected 1"; }
+  grep -q "train_dir $work/long is in use by another training job (pid $holder on host " "$work/second.log" \
+    || { cat "$work/second.log"; fail "the second job does not name the holder (rank 0, pid $holder)"; }
+  (( took <= 20 )) || fail "the second job took $took s to give up"
+  kill -0 "$job" 2>/dev/null || fail "the first job did not survive the second"
+  kill -USR2 "$job"
+  wait_job 30
+  [[ $rc -eq 143 ]] || fail "the first job exited $rc after SIGUSR2, expected 143"
+  echo "PASS lock np=$np: second job refused in $took s naming pid $holder; first job went on"
 }
 
 case_logs() {

@@ -24,6 +24,7 @@ if(TARGET s2s AND TARGET s2s_train)
       "term_one_rank_np2|2|term 2"
       "stop_mpirun_usr2_np2|2|stop_mpirun 2 USR2"
       "stop_mpirun_term_np2|2|stop_mpirun 2 TERM"
+      "lock_np2|4|lock 2"
       "kill_rank_np2|2|kill 2"
       "hang_rank_np3|3|hang 3"
       "logs_np2|2|logs 2")
