@@ -58,6 +58,7 @@ void write_contents(io::File& f, const CheckpointState& s) {
   }
   put_string(sampler, "state_json", s.sampler_json);
   put_string(st, "run_id", s.run_id);
+  put_string(st, "dataset_fingerprint", s.dataset_fingerprint);
   write_manifest(f);  // last: it lists every dataset written above
 }
 
@@ -94,7 +95,10 @@ CheckpointState read_contents(const io::File& f) {
   for (const auto& name : r.datasets_under("sampler/cursor"))
     s.sampler_cursor[name] = r.scalar<std::int64_t>("sampler/cursor/" + name);
   s.sampler_json = r.string("sampler/state_json");
-  if (s.info.format_version >= kCheckpointFormatPathChecksums) s.run_id = r.string("state/run_id");
+  if (s.info.format_version >= kCheckpointFormatPathChecksums) {
+    s.run_id = r.string("state/run_id");
+    s.dataset_fingerprint = r.string("state/dataset_fingerprint");
+  }
   return s;
 }
 
@@ -193,6 +197,7 @@ bool checkpoint_states_equal(const CheckpointState& a, const CheckpointState& b,
   if (!(a.assets == b.assets)) return fail("model assets (vocabularies, tokenizer, buckets)");
   if (a.world_size != b.world_size) return fail("world_size");
   if (a.run_id != b.run_id) return fail("run_id");
+  if (a.dataset_fingerprint != b.dataset_fingerprint) return fail("dataset_fingerprint");
   return true;
 }
 

@@ -3,6 +3,7 @@
 #include "s2s/train/resume_check.h"
 
 #include "s2s/core/error.h"
+#include "s2s/io/h5_file.h"
 
 namespace s2s::train {
 namespace {
@@ -28,7 +29,8 @@ std::string asset_difference(const checkpoint::ModelAssets& saved, const checkpo
 
 ResumeCheck check_resume(const checkpoint::CheckpointState& saved, const std::string& checkpoint_path,
                          const config::TrainConfig& current, std::int64_t world_size,
-                         const checkpoint::ModelAssets& dataset_assets, bool allow_config_change) {
+                         const checkpoint::ModelAssets& dataset_assets, const std::string& fingerprint,
+                         bool allow_config_change) {
   ResumeCheck out;
   if (!saved.assets.empty()) {
     const std::string d = asset_difference(saved.assets, dataset_assets);
@@ -36,7 +38,15 @@ ResumeCheck check_resume(const checkpoint::CheckpointState& saved, const std::st
               " differs from the one the checkpoint was trained on: ", d,
               ". Resume with the original dataset (or one prepared with the same vocabularies and buckets)");
   }
+  std::vector<std::string> refused;
+  if (!saved.dataset_fingerprint.empty() && saved.dataset_fingerprint != fingerprint) {
+    const std::string d = "training data: " + saved.dataset_fingerprint + " -> " +
+                          (fingerprint.empty() ? std::string("(none recorded)") : fingerprint);
+    if (allow_config_change) out.notes.push_back("resume changes " + d + " (allowed by --allow-config-change)");
+    else refused.push_back(d);
+  }
   if (saved.config_yaml.empty()) {
+    S2S_CHECK(refused.empty(), "cannot resume from ", checkpoint_path, ": ", refused.front());
     out.notes.push_back("the checkpoint stores no config: resume settings not compared");
     return out;
   }
@@ -45,12 +55,12 @@ ResumeCheck check_resume(const checkpoint::CheckpointState& saved, const std::st
     before = config::config_from_yaml_text(saved.config_yaml, checkpoint_path + " (its stored config)");
   } catch (const Error& e) {
     // A checkpoint of an s2s whose options this one does not know: still loadable, not comparable.
+    S2S_CHECK(refused.empty(), "cannot resume from ", checkpoint_path, ": ", refused.front());
     out.notes.push_back(std::string("the checkpoint's stored config is not readable by this s2s (") + e.what() +
                         "): resume settings not compared");
     return out;
   }
   out.changes = config::config_changes(before, current);
-  std::vector<std::string> refused;
   for (auto& c : out.changes) {
     if (c.key == "train.batch_size" &&
         before.train.batch_size * saved.world_size == current.train.batch_size * world_size) {
@@ -76,6 +86,18 @@ ResumeCheck check_resume(const checkpoint::CheckpointState& saved, const std::st
              "continue with the new values (docs/config.md lists the keys free to change on resume)");
   }
   return out;
+}
+
+std::string dataset_fingerprint(const data::Dataset& dataset) {
+  if (!dataset.has_split("train")) return {};
+  const io::Group train = dataset.file().open_group("train");
+  auto attr = [&](const char* name) {
+    return train.has_attribute(name) ? train.attribute_string(name) : std::string("(not recorded)");
+  };
+  std::string sizes;
+  for (std::int64_t n : dataset.bucket_sizes("train")) sizes += (sizes.empty() ? "" : ", ") + std::to_string(n);
+  return "train: source sha256 " + attr("source_sha256") + ", target sha256 " + attr("target_sha256") +
+         ", examples per bucket [" + sizes + "]";
 }
 
 }  // namespace s2s::train

@@ -144,7 +144,8 @@ std::optional<data::SamplerCursor> restore_or_broadcast(Session& s) {
     if (choice.path) {
       state = checkpoint::read_checkpoint(*choice.path);
       const ResumeCheck check = check_resume(*state, *choice.path, s.cfg, s.world.size(),
-                                             model::assets_from_dataset(*s.dataset), s.allow_config_change);
+                                             model::assets_from_dataset(*s.dataset), dataset_fingerprint(*s.dataset),
+                                             s.allow_config_change);
       s.run_id = state->run_id.empty() ? new_run_id() : state->run_id;
       dist::log_root("resuming from {} (step {}, saved by {} rank(s))", *choice.path, state->global_step,
                      state->world_size);
@@ -211,6 +212,7 @@ std::string save(Session& s) {
     st.assets = model::assets_from_dataset(*s.dataset);  // what decoding needs without the dataset
     st.world_size = s.world.size();
     st.run_id = s.run_id;
+    st.dataset_fingerprint = dataset_fingerprint(*s.dataset);
     path = s.checkpoints->save(st);
   }
   s.world.barrier("checkpoint write");

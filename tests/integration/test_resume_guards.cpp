@@ -3,7 +3,8 @@
 // with exit 1 naming every such key with both values and writes nothing; keys free on resume
 // (max_steps, log_every, keep_checkpoints) pass and are logged; --allow-config-change logs the
 // change and the new learning rate is the one the resumed run uses (read back from its
-// checkpoint); a dataset with another vocabulary is refused even then. And the train_dir lock: a
+// checkpoint); a dataset with another vocabulary is refused even then, one with other training
+// data (another recorded input hash) unless allowed. And the train_dir lock: a
 // second job on a train_dir a running job holds exits 1 naming the holder's pid and host, and
 // once the holder is SIGKILLed the lock is gone (a third job resumes).
 #include <gmock/gmock.h>
@@ -12,6 +13,7 @@
 
 #include <filesystem>
 
+#include "s2s/io/h5_file.h"
 #include "support.h"
 
 namespace s2s::itest {
@@ -95,6 +97,29 @@ TEST_F(ResumeGuards, AnotherVocabularyIsRefusedEvenWhenChangesAreAllowed) {
   EXPECT_THAT(r.err, AllOf(HasSubstr("cannot resume from " + ckpt(dir_, 4)), HasSubstr(other),
                            HasSubstr("source vocabulary (12 tokens saved, 13 in the dataset)")));
   EXPECT_EQ(checkpoint_steps(dir_), (std::vector<std::int64_t>{4}));
+}
+
+TEST_F(ResumeGuards, OtherTrainingDataWithTheSameVocabularyIsRefused) {
+  // The dataset copied, its recorded training-source hash changed: to s2s another corpus with the
+  // same vocabularies (what a silently swapped dataset file looks like).
+  const std::string other = tmp_ / "other.h5";
+  fs::copy_file(dataset_, other);
+  {
+    io::File f = io::File::open(other, io::FileAccess::ReadWrite);
+    io::Group train = f.open_group("train");
+    const std::string sha = train.attribute_string("source_sha256");
+    ASSERT_EQ(sha.size(), 64u);
+    train.set_attribute("source_sha256", std::string(64, sha[0] == '0' ? '1' : '0'));
+    train = io::Group();
+    f.close();
+  }
+  auto r = train_cli({"train.max_steps=8"}, {}, other);
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_THAT(r.err, AllOf(HasSubstr("cannot resume from " + ckpt(dir_, 4)), HasSubstr("training data: train: source sha256 ")));
+  EXPECT_EQ(checkpoint_steps(dir_), (std::vector<std::int64_t>{4}));
+  r = train_cli({"train.max_steps=8"}, {"--allow-config-change"}, other);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, AllOf(HasSubstr("resume changes training data"), HasSubstr("allowed by --allow-config-change")));
 }
 
 TEST_F(ResumeGuards, SecondJobOnALockedTrainDirExitsNamingTheHolder) {

@@ -21,8 +21,9 @@
 
 namespace s2s::checkpoint {
 
-// 3: checksums cover each dataset's path, a /manifest lists every dataset (checksummed.h), and
-//    state/run_id names the run (absent from older files: read as "").
+// 3: checksums cover each dataset's path, a /manifest lists every dataset (checksummed.h),
+//    state/run_id names the run and state/dataset_fingerprint its training data (absent from
+//    older files: read as "").
 // 2: the model payload's /model group (vocabularies, tokenizer, buckets; model_payload.h).
 // 1: no /model group: decoding needs the dataset the config names (still read).
 inline constexpr std::int64_t kCheckpointFormatVersion = 3;
@@ -60,6 +61,9 @@ struct CheckpointState {
   // Random id of the training run, drawn at its fresh start and kept by every resume: tells one
   // run's checkpoints from another's (checkpoint_manager.h). "" in checkpoints of format < 3.
   std::string run_id;
+  // What the run trained on (train/resume_check.h, dataset_fingerprint): the training split's input
+  // hashes and examples per bucket. "" in checkpoints of format < 3.
+  std::string dataset_fingerprint;
   ModelAssets assets;                             // vocabularies, tokenizer, buckets (empty: format 1)
   CheckpointInfo info;
 };

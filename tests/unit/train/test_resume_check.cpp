@@ -33,8 +33,11 @@ checkpoint::ModelAssets assets(int extra_tokens = 0) {
   return a;
 }
 
+const std::string kFingerprint = "train: source sha256 aa, target sha256 bb, examples per bucket [3]";
+
 checkpoint::CheckpointState saved(const config::TrainConfig& c, std::int64_t world_size = 1) {
   checkpoint::CheckpointState s;
+  s.dataset_fingerprint = kFingerprint;
   s.config_yaml = config::config_to_yaml(c);
   s.world_size = world_size;
   s.assets = assets();
@@ -57,7 +60,7 @@ config::TrainConfig with(std::vector<std::string> sets) {
 }
 
 TEST(ResumeCheck, SameConfigPassesWithNothingToSay) {
-  const ResumeCheck r = check_resume(saved(base()), "ck.h5", base(), 1, assets(), false);
+  const ResumeCheck r = check_resume(saved(base()), "ck.h5", base(), 1, assets(), kFingerprint, false);
   EXPECT_TRUE(r.changes.empty());
   EXPECT_TRUE(r.notes.empty());
 }
@@ -66,7 +69,7 @@ TEST(ResumeCheck, FreeKeysPassAndAreLogged) {
   const ResumeCheck r = check_resume(saved(base()), "ck.h5",
                                      with({"train.max_steps=200", "train.train_dir=/runs/b", "train.log_every=5",
                                            "dist.timeout_s=30"}),
-                                     1, assets(), false);
+                                     1, assets(), kFingerprint, false);
   ASSERT_EQ(r.changes.size(), 4u);
   EXPECT_THAT(r.notes, ::testing::Contains("resume changes train.max_steps: 100 -> 200"));
   EXPECT_THAT(r.notes, ::testing::Contains("resume changes train.train_dir: '/runs/a' -> '/runs/b'"));
@@ -76,7 +79,7 @@ TEST(ResumeCheck, ResultChangingKeysAreRefusedAllNamed) {
   const std::string e = error_of([] {
     check_resume(saved(base()), "ck.h5",
                  with({"optim.learning_rate=0.1", "train.batch_size=4", "data.seed=4", "train.max_steps=7"}), 1,
-                 assets(), false);
+                 assets(), kFingerprint, false);
   });
   EXPECT_THAT(e, AllOf(HasSubstr("cannot resume from ck.h5"), HasSubstr("3 setting(s)"),
                        HasSubstr("optim.learning_rate: 0.5 -> 0.1"), HasSubstr("train.batch_size: 8 -> 4"),
@@ -86,7 +89,7 @@ TEST(ResumeCheck, ResultChangingKeysAreRefusedAllNamed) {
 
 TEST(ResumeCheck, AllowConfigChangeLogsEveryChange) {
   const ResumeCheck r = check_resume(saved(base()), "ck.h5", with({"optim.learning_rate=0.1", "model.size=64"}), 1,
-                                     assets(), true);
+                                     assets(), kFingerprint, true);
   ASSERT_EQ(r.changes.size(), 2u);
   EXPECT_THAT(r.notes, ::testing::Contains(AllOf(HasSubstr("model.size: 1024 -> 64"), HasSubstr("allowed"))));
   EXPECT_THAT(r.notes, ::testing::Contains(AllOf(HasSubstr("optim.learning_rate: 0.5 -> 0.1"), HasSubstr("allowed"))));
@@ -94,28 +97,41 @@ TEST(ResumeCheck, AllowConfigChangeLogsEveryChange) {
 
 TEST(ResumeCheck, BatchSizeMayFollowTheWorldSizeAtTheSameGlobalBatch) {
   // Saved: 2 ranks x 8. Resumed on 4 ranks x 4 = 16: the same global batch.
-  const ResumeCheck r = check_resume(saved(base(), 2), "ck.h5", with({"train.batch_size=4"}), 4, assets(), false);
+  const ResumeCheck r = check_resume(saved(base(), 2), "ck.h5", with({"train.batch_size=4"}), 4, assets(), kFingerprint, false);
   ASSERT_EQ(r.changes.size(), 1u);
   EXPECT_TRUE(r.changes[0].free_on_resume);
   EXPECT_THAT(r.notes.at(0), HasSubstr("global batch unchanged: 16"));
   // 3 ranks x 4 = 12 is another global batch.
-  EXPECT_THAT(error_of([] { check_resume(saved(base(), 2), "ck.h5", with({"train.batch_size=4"}), 3, assets(), false); }),
+  EXPECT_THAT(error_of([] { check_resume(saved(base(), 2), "ck.h5", with({"train.batch_size=4"}), 3, assets(), kFingerprint, false); }),
               HasSubstr("train.batch_size: 8 -> 4"));
 }
 
 TEST(ResumeCheck, AnotherVocabularyIsRefusedEvenWhenAllowed) {
-  EXPECT_THAT(error_of([] { check_resume(saved(base()), "ck.h5", base(), 1, assets(2), true); }),
+  EXPECT_THAT(error_of([] { check_resume(saved(base()), "ck.h5", base(), 1, assets(2), kFingerprint, true); }),
               AllOf(HasSubstr("cannot resume from ck.h5"), HasSubstr("source vocabulary (6 tokens saved, 8 in the dataset)")));
   // A format-1 checkpoint has no assets to compare.
   checkpoint::CheckpointState old = saved(base());
   old.assets = {};
-  EXPECT_NO_THROW(check_resume(old, "ck.h5", base(), 1, assets(2), false));
+  EXPECT_NO_THROW(check_resume(old, "ck.h5", base(), 1, assets(2), kFingerprint, false));
+}
+
+TEST(ResumeCheck, OtherTrainingDataIsRefusedUnlessAllowed) {
+  const std::string other = "train: source sha256 cc, target sha256 bb, examples per bucket [3]";
+  EXPECT_THAT(error_of([&] { check_resume(saved(base()), "ck.h5", base(), 1, assets(), other, false); }),
+              AllOf(HasSubstr("cannot resume from ck.h5"), HasSubstr("training data: " + kFingerprint + " -> " + other)));
+  const ResumeCheck r = check_resume(saved(base()), "ck.h5", base(), 1, assets(), other, true);
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_THAT(r.notes[0], AllOf(HasSubstr("training data"), HasSubstr("allowed")));
+  // Older checkpoints record none: nothing to compare.
+  checkpoint::CheckpointState old = saved(base());
+  old.dataset_fingerprint.clear();
+  EXPECT_NO_THROW(check_resume(old, "ck.h5", base(), 1, assets(), other, false));
 }
 
 TEST(ResumeCheck, UnreadableStoredConfigIsNotedNotFatal) {
   checkpoint::CheckpointState s = saved(base());
   s.config_yaml = "model:\n  no_such_option: 3\n";
-  const ResumeCheck r = check_resume(s, "ck.h5", with({"optim.learning_rate=0.1"}), 1, assets(), false);
+  const ResumeCheck r = check_resume(s, "ck.h5", with({"optim.learning_rate=0.1"}), 1, assets(), kFingerprint, false);
   ASSERT_EQ(r.notes.size(), 1u);
   EXPECT_THAT(r.notes[0], HasSubstr("not readable by this s2s"));
 }
