@@ -63,6 +63,11 @@ void write_contents(io::File& f, const CheckpointState& s) {
 }
 
 // ---- reading --------------------------------------------------------------------------------
+// How the checksums of a checkpoint of `format_version` are computed.
+ChecksumScheme checkpoint_checksum_scheme(std::int64_t format_version) {
+  return format_version >= kCheckpointFormatPathChecksums ? ChecksumScheme::PathAndData : ChecksumScheme::Data;
+}
+
 CheckpointState read_contents(const io::File& f) {
   CheckpointState s;
   S2S_CHECK(f.has_attribute("format") && f.attribute_string("format") == kCheckpointFormatName,
@@ -124,10 +129,6 @@ bool maps_equal(const Map& a, const Map& b, const char* what, Eq eq, std::string
 }
 
 }  // namespace
-
-ChecksumScheme checkpoint_checksum_scheme(std::int64_t format_version) {
-  return format_version >= kCheckpointFormatPathChecksums ? ChecksumScheme::PathAndData : ChecksumScheme::Data;
-}
 
 void write_checkpoint(const std::string& path, const CheckpointState& state) {
   try {

@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "s2s/checkpoint/checksummed.h"
 #include "s2s/checkpoint/model_payload.h"
 #include "s2s/core/philox.h"
 #include "s2s/core/tensor.h"
@@ -27,10 +26,8 @@ namespace s2s::checkpoint {
 // 2: the model payload's /model group (vocabularies, tokenizer, buckets; model_payload.h).
 // 1: no /model group: decoding needs the dataset the config names (still read).
 inline constexpr std::int64_t kCheckpointFormatVersion = 3;
-// The first format whose checksums cover paths and which has a manifest.
+// The first format whose checksums cover paths and which has a manifest (checksummed.h).
 inline constexpr std::int64_t kCheckpointFormatPathChecksums = 3;
-// How the checksums of a checkpoint of `format_version` are computed.
-ChecksumScheme checkpoint_checksum_scheme(std::int64_t format_version);
 inline constexpr const char* kCheckpointFormatName = "s2s-checkpoint";
 // Kept equal to project(VERSION) in CMakeLists.txt (a unit test checks it).
 inline constexpr const char* kS2sVersion = "0.1.0";
