@@ -57,9 +57,17 @@ void write_contents(io::File& f, const CheckpointState& s) {
     put_tensor(cursor, name, scalar_tensor<std::int64_t>(v));
   }
   put_string(sampler, "state_json", s.sampler_json);
+  put_string(st, "run_id", s.run_id);
+  put_string(st, "dataset_fingerprint", s.dataset_fingerprint);
+  write_manifest(f);  // last: it lists every dataset written above
 }
 
 // ---- reading --------------------------------------------------------------------------------
+// How the checksums of a checkpoint of `format_version` are computed.
+ChecksumScheme checkpoint_checksum_scheme(std::int64_t format_version) {
+  return format_version >= kCheckpointFormatPathChecksums ? ChecksumScheme::PathAndData : ChecksumScheme::Data;
+}
+
 CheckpointState read_contents(const io::File& f) {
   CheckpointState s;
   S2S_CHECK(f.has_attribute("format") && f.attribute_string("format") == kCheckpointFormatName,
@@ -73,7 +81,8 @@ CheckpointState read_contents(const io::File& f) {
   s.info.hdf5_version = f.attribute_string("hdf5_version");
   s.info.created_unix_s = f.attribute_double("created_unix_s");
 
-  ChecksummedReader r(f);
+  ChecksummedReader r(f, checkpoint_checksum_scheme(s.info.format_version));
+  if (s.info.format_version >= kCheckpointFormatPathChecksums) r.verify_manifest();
   read_model_payload(r, s.params, s.assets, s.config_yaml);
   for (const auto& name : r.datasets_under("optimizer")) s.optimizer_state[name] = r.tensor("optimizer/" + name);
   s.global_step = r.scalar<std::int64_t>("state/global_step");
@@ -91,6 +100,10 @@ CheckpointState read_contents(const io::File& f) {
   for (const auto& name : r.datasets_under("sampler/cursor"))
     s.sampler_cursor[name] = r.scalar<std::int64_t>("sampler/cursor/" + name);
   s.sampler_json = r.string("sampler/state_json");
+  if (s.info.format_version >= kCheckpointFormatPathChecksums) {
+    s.run_id = r.string("state/run_id");
+    s.dataset_fingerprint = r.string("state/dataset_fingerprint");
+  }
   return s;
 }
 
@@ -144,6 +157,20 @@ CheckpointState read_checkpoint(const std::string& path) {
 
 void verify_checkpoint(const std::string& path) { (void)read_checkpoint(path); }
 
+std::optional<std::string> read_checkpoint_run_id(const std::string& path) {
+  try {
+    io::File f = io::File::open(path, io::FileAccess::ReadOnly);
+    if (!f.has_attribute("format_version") || f.attribute_int("format_version") < kCheckpointFormatPathChecksums)
+      return std::nullopt;
+    ChecksummedReader r(f, ChecksumScheme::PathAndData);
+    std::string id = r.string("state/run_id");
+    f.close();
+    return id;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 bool checkpoint_states_equal(const CheckpointState& a, const CheckpointState& b, std::string* why) {
   auto fail = [&](const char* what) {
     if (why) *why = what;
@@ -170,6 +197,8 @@ bool checkpoint_states_equal(const CheckpointState& a, const CheckpointState& b,
   if (a.config_yaml != b.config_yaml) return fail("config_yaml");
   if (!(a.assets == b.assets)) return fail("model assets (vocabularies, tokenizer, buckets)");
   if (a.world_size != b.world_size) return fail("world_size");
+  if (a.run_id != b.run_id) return fail("run_id");
+  if (a.dataset_fingerprint != b.dataset_fingerprint) return fail("dataset_fingerprint");
   return true;
 }
 

@@ -85,11 +85,18 @@ std::vector<CheckpointFile> CheckpointManager::list() const {
 }
 
 std::optional<std::string> CheckpointManager::latest() const {
-  std::ifstream in(fs::path(dir_) / kLatestName);
+  const std::string pointer = (fs::path(dir_) / kLatestName).string();
+  std::ifstream in(pointer);
   if (!in) return std::nullopt;
   std::string name;
   std::getline(in, name);
   if (name.empty()) return std::nullopt;
+  // save() writes a bare file name of this folder. Anything else (an absolute path, "../run2/…",
+  // another name) points outside this train_dir's own checkpoints: most likely at another run's.
+  S2S_CHECK(name.find('/') == std::string::npos && checkpoint_step_from_name(name).has_value(), pointer,
+            " names '", name, "', which is not a checkpoint of this train_dir (s2s writes one line "
+            "'ckpt-<step>.h5' naming a file beside it). Refusing to resume from another folder's checkpoint "
+            "implicitly: delete or fix ", pointer, ", or pass --resume ", name, " to start from it explicitly");
   return (fs::path(dir_) / name).string();
 }
 
@@ -101,9 +108,15 @@ bool CheckpointManager::is_valid(const std::string& path, std::string* error) {
   }
   auto it = verdicts_.find(path);
   if (it == verdicts_.end() || it->second.size != size || it->second.mtime_ns != mtime) {
-    Verdict v{size, mtime, true, {}};
+    Verdict v{size, mtime, true, {}, {}};
     try {
-      verify_checkpoint(path);
+      const CheckpointState st = read_checkpoint(path);
+      v.run_id = st.run_id;
+      // A file whose name claims another step than it holds (copied or renamed by hand) would be
+      // resumed as the wrong step or rotated as the wrong age.
+      const auto named = checkpoint_step_from_name(fs::path(path).filename().string());
+      S2S_CHECK(!named || *named == st.global_step, "checkpoint ", path, " holds global step ", st.global_step,
+                " but its name says step ", *named, " (renamed or copied over by hand?)");
     } catch (const Error& e) {
       v.valid = false;
       v.error = e.what();
@@ -114,9 +127,16 @@ bool CheckpointManager::is_valid(const std::string& path, std::string* error) {
   return it->second.valid;
 }
 
+std::string CheckpointManager::run_id_of(const std::string& path) {
+  if (!is_valid(path)) return {};
+  return verdicts_.at(path).run_id;
+}
+
 std::vector<std::string> CheckpointManager::remove_stale_temporaries() {
   return io::remove_stale_temporaries(
-      dir_, [](const std::string& target) { return target == kLatestName || checkpoint_step_from_name(target); });
+      dir_, [](const std::string& target) {
+        return target == kLatestName || target == kBestName || checkpoint_step_from_name(target).has_value();
+      });
 }
 
 void CheckpointManager::write_latest(const std::string& file_name) {
@@ -191,22 +211,33 @@ ResumeChoice CheckpointManager::resolve_auto(const std::string& dir) {
   CheckpointManager& m = dir == dir_ ? *this : other;
   std::string why;
   const std::optional<std::string> latest = m.latest();
+  // The run `latest` belongs to: a fallback must not continue another run whose checkpoints share
+  // the folder (a --resume none restart into it, a file copied in).
+  std::string run;
   if (latest) {
     if (m.is_valid(*latest, &why)) {
       choice.path = *latest;
       return choice;
     }
+    run = read_checkpoint_run_id(*latest).value_or("");
     note("checkpoint named by " + (fs::path(dir) / kLatestName).string() + " is not usable: " + why +
          "; falling back to the newest checkpoint that verifies");
   }
   auto files = m.list();
   for (auto it = files.rbegin(); it != files.rend(); ++it) {
     if (latest && fs::path(*latest) == fs::path(it->path)) continue;  // reported above
-    if (m.is_valid(it->path, &why)) {
-      choice.path = it->path;
-      return choice;
+    if (!m.is_valid(it->path, &why)) {
+      note("skipping corrupt checkpoint: " + why);
+      continue;
     }
-    note("skipping corrupt checkpoint: " + why);
+    const std::string other = m.run_id_of(it->path);
+    if (!run.empty() && !other.empty() && other != run) {
+      note("skipping checkpoint " + it->path + ": it belongs to run " + other + ", not to run " + run +
+           " that `latest` names");
+      continue;
+    }
+    choice.path = it->path;
+    return choice;
   }
   S2S_CHECK(files.empty(), "no checkpoint in ", dir, " verifies (", files.size(),
             " found, newest ", files.empty() ? "" : files.back().path,

@@ -3,7 +3,9 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <cstdio>
 #include <functional>
 
@@ -23,13 +25,21 @@ std::string hex32(std::uint32_t v) {
 }
 
 // Each string then one NUL: unambiguous for any strings (["ab", ""] and ["a", "b"] differ).
-std::uint32_t strings_crc(const std::vector<std::string>& values) {
+std::uint32_t strings_crc(std::uint32_t seed, const std::vector<std::string>& values) {
   std::string joined;
   for (const auto& v : values) {
     joined += v;
     joined.push_back('\0');
   }
-  return io::crc32c(joined);
+  return io::crc32c_extend(seed, joined.data(), joined.size());
+}
+
+// The path as HDF5 resolves it ("/model/params/…"), then one NUL: the NUL ends the path, so no
+// path/data split of the same bytes sums alike.
+std::uint32_t path_seed(const io::Dataset& ds) {
+  std::string p = ds.path();
+  p.push_back('\0');
+  return io::crc32c(p);
 }
 
 void set_crc(io::Dataset& ds, std::uint32_t crc) { ds.set_attribute(kCrcAttr, static_cast<std::int64_t>(crc)); }
@@ -38,10 +48,43 @@ void verify(const io::Dataset& ds, const std::string& path, std::uint32_t comput
   S2S_CHECK(ds.has_attribute(kCrcAttr), "dataset ", path, " has no ", kCrcAttr, " attribute");
   const auto stored = static_cast<std::uint32_t>(ds.attribute_int(kCrcAttr));
   S2S_CHECK(stored == computed, "dataset ", path, ": checksum mismatch (stored crc32c ", hex32(stored),
-            ", computed ", hex32(computed), "): the data is corrupt");
+            ", computed ", hex32(computed), "): the data or the dataset's name is corrupt (or it was moved "
+            "from another path)");
+}
+
+constexpr const char* kManifest = "manifest";
+
+// Every dataset of the file except the manifest, by path relative to the root, sorted.
+std::vector<std::string> all_datasets(const io::Group& root) {
+  std::vector<std::string> out;
+  std::function<void(const io::Group&, const std::string&)> walk = [&](const io::Group& g, const std::string& rel) {
+    for (const auto& child : g.children()) {
+      const std::string r = rel.empty() ? child : rel + "/" + child;
+      if (g.contains_group(child)) walk(g.open_group(child), r);
+      else if (r != kManifest) out.push_back(r);
+    }
+  };
+  walk(root, "");
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace
+
+void write_manifest(io::File& f) { put_strings(f, kManifest, all_datasets(f)); }
+
+void ChecksummedReader::verify_manifest() {
+  const std::vector<std::string> listed = strings(kManifest);
+  const std::vector<std::string> present = all_datasets(file_);
+  if (listed == present) return;
+  std::vector<std::string> missing, extra;
+  std::set_difference(listed.begin(), listed.end(), present.begin(), present.end(), std::back_inserter(missing));
+  std::set_difference(present.begin(), present.end(), listed.begin(), listed.end(), std::back_inserter(extra));
+  S2S_FAIL("the datasets do not match the manifest: ", missing.size(), " listed but missing",
+           missing.empty() ? std::string() : " (first: " + missing.front() + ")", ", ", extra.size(),
+           " present but not listed", extra.empty() ? std::string() : " (first: " + extra.front() + ")",
+           "; a dataset was deleted, added or renamed");
+}
 
 void write_file_description(io::File& f, const char* format, std::int64_t format_version) {
   unsigned maj = 0, min = 0, rel = 0;
@@ -65,17 +108,17 @@ void put_tensor(io::Group& g, const std::string& name, const Tensor& t) {
   S2S_CHECK(t.defined(), "checkpoint: tensor '", name, "' is undefined");
   Tensor host = t.device() == Device::CPU ? t : t.to(Device::CPU);
   io::Dataset ds = g.write_tensor(name, host);
-  set_crc(ds, io::crc32c(host.raw(), host.nbytes()));
+  set_crc(ds, io::crc32c_extend(path_seed(ds), host.raw(), host.nbytes()));
 }
 
 void put_string(io::Group& g, const std::string& name, const std::string& value) {
   io::Dataset ds = g.create_string_dataset(name, {value});
-  set_crc(ds, io::crc32c(value));
+  set_crc(ds, io::crc32c_extend(path_seed(ds), value.data(), value.size()));
 }
 
 void put_strings(io::Group& g, const std::string& name, const std::vector<std::string>& values) {
   io::Dataset ds = g.create_string_dataset(name, values);
-  set_crc(ds, strings_crc(values));
+  set_crc(ds, strings_crc(path_seed(ds), values));
 }
 
 void put_bytes(io::Group& g, const std::string& name, const std::string& bytes) {
@@ -94,7 +137,11 @@ void put_u64_triple(io::Group& g, const std::string& name, const std::array<std:
   io::Dataset ds(S2S_H5_CHECK(H5Dcreate2(g.id(), name.c_str(), H5T_STD_U64LE, space.get(), lcpl.get(),
                                          dcpl.get(), H5P_DEFAULT)));
   S2S_H5_CHECK(H5Dwrite(ds.id(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()));
-  set_crc(ds, io::crc32c(v.data(), sizeof(v)));
+  set_crc(ds, io::crc32c_extend(path_seed(ds), v.data(), sizeof(v)));
+}
+
+std::uint32_t ChecksummedReader::seed(const io::Dataset& ds) const {
+  return scheme_ == ChecksumScheme::PathAndData ? path_seed(ds) : 0;
 }
 
 io::Dataset ChecksummedReader::open(const std::string& path) const {
@@ -105,7 +152,7 @@ io::Dataset ChecksummedReader::open(const std::string& path) const {
 Tensor ChecksummedReader::tensor(const std::string& path) {
   io::Dataset ds = open(path);
   Tensor t = ds.read_tensor();
-  verify(ds, path, io::crc32c(t.raw(), t.nbytes()));
+  verify(ds, path, io::crc32c_extend(seed(ds), t.raw(), t.nbytes()));
   return t;
 }
 
@@ -113,14 +160,14 @@ std::string ChecksummedReader::string(const std::string& path) {
   io::Dataset ds = open(path);
   auto v = ds.read_strings();
   S2S_CHECK(v.size() == 1, "dataset ", path, ": expected one string, found ", v.size());
-  verify(ds, path, io::crc32c(v[0]));
+  verify(ds, path, io::crc32c_extend(seed(ds), v[0].data(), v[0].size()));
   return v[0];
 }
 
 std::vector<std::string> ChecksummedReader::strings(const std::string& path) {
   io::Dataset ds = open(path);
   auto v = ds.read_strings();
-  verify(ds, path, strings_crc(v));
+  verify(ds, path, strings_crc(seed(ds), v));
   return v;
 }
 
@@ -139,7 +186,7 @@ std::array<std::uint64_t, 3> ChecksummedReader::u64_triple(const std::string& pa
     io::H5Lock lock;
     S2S_H5_CHECK(H5Dread(ds.id(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()));
   }
-  verify(ds, path, io::crc32c(v.data(), sizeof(v)));
+  verify(ds, path, io::crc32c_extend(seed(ds), v.data(), sizeof(v)));
   return v;
 }
 

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "s2s/core/environment.h"
 #include "s2s/decode/greedy.h"
 #include "s2s/dist/device_setup.h"
 #include "s2s/dist/world.h"
@@ -39,7 +40,7 @@ struct EvalOptions {
 class ScratchDir {
  public:
   ScratchDir() {
-    const char* tmp = std::getenv("TMPDIR");
+    const char* tmp = env_value("TMPDIR");
     std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/s2s-eval-XXXXXX";
     S2S_CHECK(::mkdtemp(tmpl.data()) != nullptr, "cannot create a temporary folder ", tmpl);
     path_ = tmpl;

@@ -53,9 +53,10 @@ void inspect_checkpoint(const std::string& path) {
   for (const auto& [name, t] : st.params) elements += t.numel();
   std::printf("%s: s2s checkpoint (format %lld, s2s %s, HDF5 %s), all checksums verified\n", path.c_str(),
               static_cast<long long>(st.info.format_version), st.info.s2s_version.c_str(), st.info.hdf5_version.c_str());
-  std::printf("  step %lld, learning rate %.6g, optimizer %s (%lld updates), saved by %lld rank(s)\n",
+  std::printf("  step %lld, learning rate %.6g, optimizer %s (%lld updates), saved by %lld rank(s), run %s\n",
               static_cast<long long>(st.global_step), st.learning_rate, st.optimizer.c_str(),
-              static_cast<long long>(st.optimizer_updates), static_cast<long long>(st.world_size));
+              static_cast<long long>(st.optimizer_updates), static_cast<long long>(st.world_size),
+              st.run_id.empty() ? "(not recorded)" : st.run_id.c_str());
   std::printf("  %zu parameters, %lld elements:\n", st.params.size(), static_cast<long long>(elements));
   for (const auto& [name, t] : st.params)
     std::printf("    %-90s %s %s\n", name.c_str(), shape_str(t.shape()).c_str(), std::string(dtype_name(t.dtype())).c_str());

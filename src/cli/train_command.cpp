@@ -1,5 +1,5 @@
 // Owns: `s2s train --config FILE [--set key=value ...] [--resume auto|none|PATH]
-// [--progress auto|bar|plain|none]`.
+// [--allow-config-change] [--progress auto|bar|plain|none]`.
 // Exit codes (train/stop_policy.h): 0 done (max_steps reached, or early stopping); 1 error (an
 // s2s::Error; in a multi-rank job every rank is aborted so none hangs); 130/143 checkpointed and
 // stopped on SIGINT/SIGTERM (signals.h); 75/76 a rank or NCCL failed (dist/exit_codes.h).
@@ -20,6 +20,7 @@ struct TrainOptions {
   std::string resume;
   bool print_config = false;
   bool no_cuda_graphs = false;
+  bool allow_config_change = false;
   std::string progress = "auto";
 };
 
@@ -37,6 +38,7 @@ int run_train(const TrainOptions& o) {
   try {
     train::RunOptions run;
     run.progress = train::parse_progress_mode(o.progress);
+    run.allow_config_change = o.allow_config_change;
     train::TrainResult r = train::run_training(cfg, world, run);
     dist::log_root("done: step {}, loss {:.4f}, checkpoint {}", r.global_step, r.last_loss,
                    r.last_checkpoint.empty() ? "(none)" : r.last_checkpoint);
@@ -58,6 +60,9 @@ CommandRunner setup_train(CLI::App& app) {
   app.add_option("--resume", o->resume, "auto (latest valid checkpoint in train_dir), none, or a checkpoint path");
   app.add_flag("--print-config", o->print_config, "print the effective config and exit");
   app.add_flag("--no-cuda-graphs", o->no_cuda_graphs, "run every step eagerly (same as --set train.cuda_graphs=false)");
+  app.add_flag("--allow-config-change", o->allow_config_change,
+               "resume even when settings that change results (model, data, optimizer, batch, seeds) differ from "
+               "the checkpoint's; each change is logged and the new value applies (docs/config.md)");
   app.add_option("--progress", o->progress,
                  "auto (a live bar on a terminal, plain lines in files and under mpirun/srun), bar, "
                  "plain (a timestamped line every train.log_every steps) or none (no step lines)")

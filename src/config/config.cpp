@@ -253,6 +253,15 @@ bool config_equal(const TrainConfig& a, const TrainConfig& b) {
   return true;
 }
 
+std::vector<ConfigChange> config_changes(const TrainConfig& saved, const TrainConfig& current) {
+  std::vector<ConfigChange> out;
+  for (const auto& s : option_specs()) {
+    std::string before = s.get(saved), after = s.get(current);
+    if (before != after) out.push_back({s.info.key, std::move(before), std::move(after), s.info.free_on_resume});
+  }
+  return out;
+}
+
 std::string config_markdown_table() {
   auto cell = [](std::string s) {
     std::string out;
@@ -260,12 +269,12 @@ std::string config_markdown_table() {
     return out;
   };
   std::ostringstream out;
-  out << "| key | type | default | allowed | description |\n";
-  out << "|---|---|---|---|---|\n";
+  out << "| key | type | default | allowed | on resume | description |\n";
+  out << "|---|---|---|---|---|---|\n";
   for (const auto& s : option_specs()) {
     const auto& i = s.info;
     out << "| `" << i.key << "` | " << i.type << " | `" << cell(i.default_value) << "` | "
-        << cell(i.allowed) << " | " << cell(i.help) << " |\n";
+        << cell(i.allowed) << " | " << (i.free_on_resume ? "free" : "fixed") << " | " << cell(i.help) << " |\n";
   }
   return out.str();
 }

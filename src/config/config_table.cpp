@@ -142,7 +142,7 @@ template <class Sec>
 OptionSpec int_option(const char* key, Sec TrainConfig::*sec, std::int64_t Sec::*field,
                       const char* def, Range range, const char* help) {
   auto r = ref(sec, field);
-  OptionSpec s{{key, "int", def, range.text(), help}, {}, {}};
+  OptionSpec s{{key, "int", def, range.text(), help, false}, {}, {}};
   s.set = [r, range, k = std::string(key)](TrainConfig& c, const YAML::Node& n, const std::string& w) {
     auto v = parse_integer<std::int64_t>(n, w, k, describe("int", range));
     if (!range.contains(static_cast<double>(v))) bad_value(w, k, n, describe("int", range));
@@ -156,7 +156,7 @@ template <class Sec>
 OptionSpec uint_option(const char* key, Sec TrainConfig::*sec, std::uint64_t Sec::*field,
                        const char* def, const char* help) {
   auto r = ref(sec, field);
-  OptionSpec s{{key, "uint", def, ">= 0", help}, {}, {}};
+  OptionSpec s{{key, "uint", def, ">= 0", help, false}, {}, {}};
   s.set = [r, k = std::string(key)](TrainConfig& c, const YAML::Node& n, const std::string& w) {
     r(c) = parse_integer<std::uint64_t>(n, w, k, "an unsigned 64-bit integer");
   };
@@ -168,7 +168,7 @@ template <class Sec>
 OptionSpec float_option(const char* key, Sec TrainConfig::*sec, double Sec::*field, const char* def,
                         Range range, const char* help) {
   auto r = ref(sec, field);
-  OptionSpec s{{key, "float", def, range.text(), help}, {}, {}};
+  OptionSpec s{{key, "float", def, range.text(), help, false}, {}, {}};
   s.set = [r, range, k = std::string(key)](TrainConfig& c, const YAML::Node& n, const std::string& w) {
     double v = parse_double(n, w, k, describe("float", range));
     if (!range.contains(v)) bad_value(w, k, n, describe("float", range));
@@ -182,7 +182,7 @@ template <class Sec>
 OptionSpec bool_option(const char* key, Sec TrainConfig::*sec, bool Sec::*field, const char* def,
                        const char* help) {
   auto r = ref(sec, field);
-  OptionSpec s{{key, "bool", def, "true | false", help}, {}, {}};
+  OptionSpec s{{key, "bool", def, "true | false", help, false}, {}, {}};
   s.set = [r, k = std::string(key)](TrainConfig& c, const YAML::Node& n, const std::string& w) {
     r(c) = parse_bool(n, w, k);
   };
@@ -200,7 +200,7 @@ template <class Sec>
 OptionSpec string_option(const char* key, Sec TrainConfig::*sec, std::string Sec::*field,
                          const char* def, bool non_empty, const char* help) {
   auto r = ref(sec, field);
-  OptionSpec s{{key, "string", def, non_empty ? "non-empty" : "", help}, {}, {}};
+  OptionSpec s{{key, "string", def, non_empty ? "non-empty" : "", help, false}, {}, {}};
   s.set = [r, non_empty, k = std::string(key)](TrainConfig& c, const YAML::Node& n,
                                                const std::string& w) {
     if (n.IsNull() && !non_empty) { r(c).clear(); return; }
@@ -216,7 +216,7 @@ template <class Sec, class E>
 OptionSpec choice_option(const char* key, Sec TrainConfig::*sec, E Sec::*field, const char* def,
                          const char* help) {
   auto r = ref(sec, field);
-  OptionSpec s{{key, "choice", def, choice_list<E>(), help}, {}, {}};
+  OptionSpec s{{key, "choice", def, choice_list<E>(), help, false}, {}, {}};
   s.set = [r, k = std::string(key)](TrainConfig& c, const YAML::Node& n, const std::string& w) {
     std::string expected = "one of " + choice_list<E>();
     const std::string& v = scalar_of(n, w, k, expected);
@@ -235,7 +235,7 @@ OptionSpec choice_option(const char* key, Sec TrainConfig::*sec, E Sec::*field, 
 
 OptionSpec buckets_option(const char* key, const char* def, const char* help) {
   auto r = ref(&TrainConfig::data, &DataConfig::buckets);
-  OptionSpec s{{key, "buckets", def, "[[I, O], ...], I, O >= 1, ascending", help}, {}, {}};
+  OptionSpec s{{key, "buckets", def, "[[I, O], ...], I, O >= 1, ascending", help, false}, {}, {}};
   s.set = [r, k = std::string(key)](TrainConfig& c, const YAML::Node& n, const std::string& w) {
     const std::string expected = "a non-empty list of [encoder_len, decoder_len] pairs, each >= 1";
     if (!n.IsSequence() || n.size() == 0) bad_value(w, k, n, expected);
@@ -251,6 +251,12 @@ OptionSpec buckets_option(const char* key, const char* def, const char* help) {
   };
   s.get = [r](const TrainConfig& c) { return buckets_text(r(c)); };
   return s;
+}
+
+// Marks a row as free to change when a run resumes (OptionInfo::free_on_resume).
+OptionSpec free_on_resume(OptionSpec spec) {
+  spec.info.free_on_resume = true;
+  return spec;
 }
 
 std::vector<OptionSpec> build_table() {
@@ -275,9 +281,9 @@ std::vector<OptionSpec> build_table() {
       float_option("model.output_keep_prob", m, &model::ModelConfig::output_keep_prob, "1.0", between(0, 1, true), "DropoutWrapper output keep probability (training only)"),
       bool_option("model.mask_padding", m, &model::ModelConfig::mask_padding, "false", "Exclude PAD encoder positions from attention (s2s extension, spec §11.6)"),
       choice_option("model.dtype", m, &model::ModelConfig::dtype, "float32", "Parameter and compute precision (float64: CPU only)"),
-      choice_option("model.device", m, &model::ModelConfig::device, "cpu", "Backend the model runs on"),
+      free_on_resume(choice_option("model.device", m, &model::ModelConfig::device, "cpu", "Backend the model runs on")),
       // data
-      string_option("data.dataset", d, &DataConfig::dataset, "''", false, "Bucketed HDF5 dataset written by `s2s prepare`"),
+      free_on_resume(string_option("data.dataset", d, &DataConfig::dataset, "''", false, "Bucketed HDF5 dataset written by `s2s prepare`")),
       buckets_option("data.buckets", "[[5, 10], [10, 15], [20, 25], [40, 50]]", "Buckets (I, O); a dataset that records its buckets overrides the default"),
       choice_option("data.sampler", d, &DataConfig::sampler, "epochs", "epochs: shuffled passes; fidelity: translate's sampling with replacement"),
       uint_option("data.seed", d, &DataConfig::seed, "0", "Seed of the data sampler and bucket choice"),
@@ -295,33 +301,34 @@ std::vector<OptionSpec> build_table() {
       int_option("optim.warmup_steps", o, &OptimConfig::warmup_steps, "0", at_least(0), "Linear learning-rate warm-up over this many steps; 0 = none"),
       // train
       int_option("train.batch_size", t, &TrainLoopConfig::batch_size, "64", at_least(1), "Examples per step per rank (global batch = batch_size x world size)"),
-      int_option("train.max_steps", t, &TrainLoopConfig::max_steps, "0", at_least(0), "Stop after this global step; 0 = run until stopped (translate)"),
+      free_on_resume(int_option("train.max_steps", t, &TrainLoopConfig::max_steps, "0", at_least(0), "Stop after this global step; 0 = run until stopped (translate)")),
       int_option("train.steps_per_checkpoint", t, &TrainLoopConfig::steps_per_checkpoint, "200", at_least(1), "Steps between checkpoints, plateau checks and dev evaluation"),
-      int_option("train.log_every", t, &TrainLoopConfig::log_every, "10", at_least(0), "Steps between progress/metrics lines; 0 = only at checkpoints"),
-      string_option("train.train_dir", t, &TrainLoopConfig::train_dir, "'train'", true, "Folder for checkpoints, metrics and event files"),
-      int_option("train.keep_checkpoints", t, &TrainLoopConfig::keep_checkpoints, "5", at_least(0), "Valid checkpoints kept by rotation; 0 = keep all"),
-      string_option("train.resume", t, &TrainLoopConfig::resume, "auto", true, "auto (latest valid checkpoint in train_dir, if any) | none | PATH"),
+      free_on_resume(int_option("train.log_every", t, &TrainLoopConfig::log_every, "10", at_least(0), "Steps between progress/metrics lines; 0 = only at checkpoints")),
+      free_on_resume(string_option("train.train_dir", t, &TrainLoopConfig::train_dir, "'train'", true, "Folder for checkpoints, metrics and event files")),
+      free_on_resume(int_option("train.keep_checkpoints", t, &TrainLoopConfig::keep_checkpoints, "5", at_least(0), "Valid checkpoints kept by rotation; 0 = keep all")),
+      free_on_resume(string_option("train.resume", t, &TrainLoopConfig::resume, "auto", true, "auto (latest valid checkpoint in train_dir, if any) | none | PATH")),
       choice_option("train.eval", t, &TrainLoopConfig::eval, "both", "Dev evaluation: full-softmax perplexity per bucket, translate's one sampled batch, or both"),
-      choice_option("train.nan_policy", t, &TrainLoopConfig::nan_policy, "stop", "Non-finite loss or gradient: stop with an error, or skip the update and count it"),
+      free_on_resume(choice_option("train.nan_policy", t, &TrainLoopConfig::nan_policy, "stop", "Non-finite loss or gradient: stop with an error, or skip the update and count it")),
       uint_option("train.seed", t, &TrainLoopConfig::seed, "0", "Seed of parameter initialisation and dropout"),
-      int_option("train.sync_every", t, &TrainLoopConfig::sync_every, "0", at_least(0), "Steps between host reads of loss, gradient norm and signals from the device (the steps in between never wait for the GPU; per-step metrics are still logged); 0 = auto: 1 on cpu, 16 on cuda"),
-      bool_option("train.cuda_graphs", t, &TrainLoopConfig::cuda_graphs, "true", "cuda: capture each bucket's forward + backward into a CUDA graph after warm-up and replay it (--no-cuda-graphs turns it off)"),
+      free_on_resume(int_option("train.sync_every", t, &TrainLoopConfig::sync_every, "0", at_least(0), "Steps between host reads of loss, gradient norm and signals from the device (the steps in between never wait for the GPU; per-step metrics are still logged); 0 = auto: 1 on cpu, 16 on cuda")),
+      free_on_resume(bool_option("train.cuda_graphs", t, &TrainLoopConfig::cuda_graphs, "true", "cuda: capture each bucket's forward + backward into a CUDA graph after warm-up and replay it (--no-cuda-graphs turns it off)")),
       choice_option("train.precision", t, &TrainLoopConfig::precision, "float32", "float32 matrix products: float32, tf32 (cuda tensor cores; float32 on cpu) or bf16 operands with float32 accumulation and float32 master weights"),
       // Validation every 5 checkpoints (1000 steps at the default cadence): decoding a dev set is
       // a forward without backward, a few training steps' worth per 500 sentences, so one
       // validation per 1000 steps costs ~1.5 % of training even with a newstest-sized dev set
       // (3000 sentences; bench/RESULTS.md), while a run of translate's length still validates
       // dozens of times. Every checkpoint (1) would cost ~7 % on that dev set.
-      int_option("train.validate_every", t, &TrainLoopConfig::validate_every, "5", at_least(0), "Checkpoints between BLEU/chrF validations on the dev split (decoded as train.validation_beam says); 0 = off. Left at its default, a dataset without a dev split turns it off"),
+      free_on_resume(int_option("train.validate_every", t, &TrainLoopConfig::validate_every, "5", at_least(0), "Checkpoints between BLEU/chrF validations on the dev split (decoded as train.validation_beam says); 0 = off. Left at its default, a dataset without a dev split turns it off")),
       int_option("train.validation_beam", t, &TrainLoopConfig::validation_beam, "1", at_least(1), "Beam size of validation's decoding: 1 = greedy (batched GreedyDecoder), k > 1 = beam search with k beams and no length penalty (docs/decoding.md)"),
       choice_option("train.best_metric", t, &TrainLoopConfig::best_metric, "bleu", "Metric that picks best.h5 and drives early stopping: dev BLEU, chrF (higher is better) or full-softmax dev perplexity (lower is better)"),
-      int_option("train.early_stopping_patience", t, &TrainLoopConfig::early_stopping_patience, "0", at_least(0), "Stop (exit 0) after this many validations in a row without a better best_metric; 0 = never"),
+      free_on_resume(int_option("train.early_stopping_patience", t, &TrainLoopConfig::early_stopping_patience, "0", at_least(0), "Stop (exit 0) after this many validations in a row without a better best_metric; 0 = never")),
       // dist
-      choice_option("dist.reducer", x, &DistConfig::reducer, "auto", "Gradient all-reduce: MPI (host), NCCL (device), none (one rank: no copies); auto = none with one rank, else NCCL on cuda, MPI on cpu"),
-      int_option("dist.bucket_bytes", x, &DistConfig::bucket_bytes, "26214400", at_least(1), "Gradient fusion bucket size in bytes; left unset, the largest of 1 MiB and 1/16 of the gradients, capped at this value"),
+      free_on_resume(choice_option("dist.reducer", x, &DistConfig::reducer, "auto", "Gradient all-reduce: MPI (host), NCCL (device), none (one rank: no copies); auto = none with one rank, else NCCL on cuda, MPI on cpu")),
+      free_on_resume(int_option("dist.bucket_bytes", x, &DistConfig::bucket_bytes, "26214400", at_least(1), "Gradient fusion bucket size in bytes; left unset, the largest of 1 MiB and 1/16 of the gradients, capped at this value")),
+      // Not free on resume: with Momentum, sparse gradients change the update rule (touched rows only).
       choice_option("dist.sparse_gradients", x, &DistConfig::sparse_gradients, "off", "cpu: row-sparse gradients for the embeddings and the sampled-softmax proj_w (TF's sparse optimizer rules: Momentum updates only touched rows); auto exchanges the union of touched rows or the dense tensor, whichever is fewer bytes, per tensor and step; sparse / dense force one; off = dense everywhere (docs/scaling.md)"),
-      float_option("dist.timeout_s", x, &DistConfig::timeout_s, "600.0", above(0), "Seconds a collective may take before the job is aborted"),
-      bool_option("dist.require_shared_train_dir", x, &DistConfig::require_shared_train_dir, "true", "Multi-rank runs: a train_dir some rank cannot see (rank 0's token file) is an error; false: a warning (rank 0 alone reads and writes checkpoints, so resuming needs rank 0 on the same host)"),
+      free_on_resume(float_option("dist.timeout_s", x, &DistConfig::timeout_s, "600.0", above(0), "Seconds a collective may take before the job is aborted")),
+      free_on_resume(bool_option("dist.require_shared_train_dir", x, &DistConfig::require_shared_train_dir, "true", "Multi-rank runs: a train_dir some rank cannot see (rank 0's token file) is an error; false: a warning (rank 0 alone reads and writes checkpoints, so resuming needs rank 0 on the same host)")),
   };
 }
 

@@ -6,13 +6,15 @@
 #include <atomic>
 #include <cstdlib>
 
+#include "s2s/core/environment.h"
+
 namespace s2s {
 namespace {
 std::atomic<int> g_rank{-1};
 
 int rank_from_environment() {
   for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"}) {
-    if (const char* v = std::getenv(var)) return std::atoi(v);
+    if (const char* v = env_value(var)) return std::atoi(v);
   }
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "s2s/core/timestamp.h"
+#include "s2s/core/environment.h"
 
 namespace s2s::dist {
 namespace {
@@ -15,7 +16,7 @@ std::atomic<int> g_size{-1};
 
 int env_int(std::initializer_list<const char*> names, int fallback) {
   for (const char* n : names)
-    if (const char* v = std::getenv(n)) return std::atoi(v);
+    if (const char* v = env_value(n)) return std::atoi(v);
   return fallback;
 }
 }  // namespace
@@ -33,9 +34,9 @@ std::string rank_tag() {
   return fmt::format("[rank {}/{}]", rank, size);
 }
 
-bool started_by_launcher(const EnvLookup& getenv) {
+bool started_by_launcher(const EnvLookup& lookup) {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK", "SLURM_JOB_ID"})
-    if (getenv(name) != nullptr) return true;
+    if (lookup(name) != nullptr) return true;
   return false;
 }
 
@@ -43,7 +44,7 @@ namespace {
 // Read while the process loads, before MPI_Init: Open MPI's singleton init (the binary started
 // without mpirun) sets PMIX_RANK in this process's environment, which would read as a launcher.
 const bool kStartedByLauncher =
-    started_by_launcher([](const char* name) -> const char* { return std::getenv(name); });
+    started_by_launcher([](const char* name) -> const char* { return env_value(name); });
 }  // namespace
 
 bool started_by_launcher() { return kStartedByLauncher; }

@@ -8,14 +8,27 @@
 
 namespace s2s::dist {
 
-void allreduce_sum(World& world, std::span<std::int64_t> values, std::string_view what) {
+namespace {
+
+template <class T>
+void allreduce_sum_of(World& world, std::span<T> values, MPI_Datatype type, std::string_view what) {
   if (!world.uses_mpi() || world.size() == 1 || values.empty()) return;
   S2S_CHECK(values.size() <= static_cast<std::size_t>(INT_MAX), "allreduce_sum: ", values.size(),
             " values (at most INT_MAX)");
   MPI_Request req = MPI_REQUEST_NULL;
-  S2S_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT64_T, MPI_SUM,
+  S2S_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), type, MPI_SUM,
                                world.comm(), &req));
   world.wait(std::span<MPI_Request>(&req, 1), what);
+}
+
+}  // namespace
+
+void allreduce_sum(World& world, std::span<std::int64_t> values, std::string_view what) {
+  allreduce_sum_of(world, values, MPI_INT64_T, what);
+}
+
+void allreduce_sum(World& world, std::span<double> values, std::string_view what) {
+  allreduce_sum_of(world, values, MPI_DOUBLE, what);
 }
 
 }  // namespace s2s::dist

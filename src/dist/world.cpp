@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "s2s/core/error.h"
+#include "s2s/core/environment.h"
 #include "s2s/core/mpi_check.h"
 #include "s2s/dist/exit_codes.h"
 #include "s2s/dist/log.h"
@@ -57,14 +58,14 @@ std::string join_ranks(const std::vector<int>& ranks) {
 
 WorldOptions world_options_from_environment() {
   WorldOptions o;
-  const char* v = std::getenv("S2S_MPI");
+  const char* v = env_value("S2S_MPI");
   if (v == nullptr || *v == '\0') return o;
   const std::string value(v);
   S2S_CHECK(value == "0" || value == "1", "S2S_MPI must be 0 (no MPI: one process) or 1 (MPI), got '", value, "'");
   if (value == "1") return o;
   // Launched as one of several tasks, each process would train alone on the same train_dir.
   for (const char* launcher_size : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {  // mpirun; hydra, srun --mpi=pmi2
-    const char* n = std::getenv(launcher_size);
+    const char* n = env_value(launcher_size);
     S2S_CHECK(n == nullptr || std::atoi(n) <= 1, "S2S_MPI=0 but ", launcher_size, "=", n,
               ": this is one of several launched tasks, which need MPI to train together (unset S2S_MPI)");
   }
@@ -73,7 +74,7 @@ WorldOptions world_options_from_environment() {
 }
 
 double timeout_from_environment() {
-  const char* v = std::getenv("S2S_DIST_TIMEOUT_S");
+  const char* v = env_value("S2S_DIST_TIMEOUT_S");
   if (v == nullptr || *v == '\0') return kDefaultTimeoutS;
   char* end = nullptr;
   double t = std::strtod(v, &end);

@@ -5,9 +5,9 @@
 
 #include "s2s/autograd/bf16_copies.h"
 #include "s2s/autograd/var.h"
-#include "s2s/core/mpi_check.h"
 #include "s2s/data/eval_batches.h"
 #include "s2s/data/sampler.h"
+#include "s2s/dist/sums.h"
 #include "s2s/dist/world.h"
 #include "s2s/kernels/tensor_ops.h"
 
@@ -16,15 +16,9 @@ namespace {
 
 double perplexity_of(double loss) { return loss < 300 ? std::exp(loss) : INFINITY; }
 
-// Σ over ranks, deadline-guarded like every collective of the run.
+// Σ over ranks, deadline-guarded like every collective of the run (dist/sums.h).
 void allreduce_sum(dist::World& world, std::vector<double>& values) {
-  if (!world.uses_mpi() || world.size() == 1 || values.empty()) return;
-  std::vector<double> out(values.size());
-  MPI_Request req;
-  S2S_MPI_CHECK(MPI_Iallreduce(values.data(), out.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM,
-                               world.comm(), &req));
-  world.wait(std::span<MPI_Request>(&req, 1), "evaluation all-reduce");
-  values = std::move(out);
+  dist::allreduce_sum(world, std::span<double>(values), "evaluation all-reduce");
 }
 
 // Σ of one-element tensors in their order, in double (as Σ item() would be), with one device

@@ -33,7 +33,11 @@ ModelFile read_model_file(const std::string& checkpoint_or_dir) {
               checkpoint::kCheckpointFormatName, ", or a model export, ", kModelFormatName, ")");
     m.format = f.attribute_string("format");
     m.format_version = f.attribute_int("format_version");
-    checkpoint::ChecksummedReader r(f);
+    const bool paths_summed = m.format == checkpoint::kCheckpointFormatName
+                                  ? m.format_version >= checkpoint::kCheckpointFormatPathChecksums
+                                  : m.format_version >= 2;
+    checkpoint::ChecksummedReader r(
+        f, paths_summed ? checkpoint::ChecksumScheme::PathAndData : checkpoint::ChecksumScheme::Data);
     if (m.format == checkpoint::kCheckpointFormatName) {
       S2S_CHECK(m.format_version >= 1 && m.format_version <= checkpoint::kCheckpointFormatVersion,
                 "checkpoint format version ", m.format_version, " is not supported (this s2s reads 1..",
@@ -49,6 +53,7 @@ ModelFile read_model_file(const std::string& checkpoint_or_dir) {
       S2S_FAIL("format '", m.format, "' is neither a checkpoint (", checkpoint::kCheckpointFormatName,
                ") nor a model export (", kModelFormatName, ")");
     }
+    if (paths_summed) r.verify_manifest();
     checkpoint::read_model_payload(r, m.params, m.assets, m.config_yaml);
     S2S_CHECK(m.format != kModelFormatName || !m.assets.empty(), "the export has no /model group");
     f.close();
@@ -71,6 +76,7 @@ void write_model_file(const std::string& path, const ModelFile& m) {
         checkpoint::put_tensor(meta, "global_step", Tensor::from_vector<std::int64_t>({}, {m.global_step}));
         checkpoint::put_string(meta, "source", m.source);
       }
+      checkpoint::write_manifest(f);  // last: it lists every dataset written above
       f.close();
     }
     out.commit();

@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <random>
 #include <fmt/format.h>
 
 #include "s2s/checkpoint/checkpoint.h"
+#include "s2s/core/environment.h"
 #include "s2s/data/sampler.h"
 #include "s2s/decode/translator.h"
 #include "s2s/dist/device_setup.h"
@@ -14,6 +16,7 @@
 #include "s2s/dist/replicas.h"
 #include "s2s/kernels/gemm.h"
 #include "s2s/model/model_file.h"
+#include "s2s/train/resume_check.h"
 
 namespace s2s::train {
 namespace {
@@ -52,13 +55,22 @@ void build_validator(Session& s) {
   s.validator = std::move(validator);
 }
 
+// 128 random bits as 32 hex digits: unique enough to tell runs apart, and no clock or host in it
+// (two runs started at once on two hosts must still differ).
+std::string new_run_id() {
+  std::random_device rd;
+  std::string id;
+  for (int i = 0; i < 4; ++i) id += fmt::format("{:08x}", static_cast<std::uint32_t>(rd()));
+  return id;
+}
+
 }  // namespace
 
 void build(Session& s) {
   const config::TrainConfig& cfg = s.cfg;
   // dist.timeout_s is the deadline of every collective of the run. An explicit key wins; left at
   // its default it yields to S2S_DIST_TIMEOUT_S when that is set (the World read it already).
-  if (cfg.is_explicit("dist.timeout_s") || std::getenv("S2S_DIST_TIMEOUT_S") == nullptr)
+  if (cfg.is_explicit("dist.timeout_s") || env_value("S2S_DIST_TIMEOUT_S") == nullptr)
     s.world.set_timeout_s(cfg.dist.timeout_s);
   // float32 matrix products of this run (kernels/gemm.h): float32, TF32 or bf16 operands.
   kern::set_matmul_precision(kern::parse_matmul_precision(to_string(cfg.train.precision)));
@@ -93,9 +105,14 @@ void build(Session& s) {
   s.schedule = make_lr_schedule(cfg.optim);
   s.checkpoints = std::make_unique<checkpoint::CheckpointManager>(cfg.train.train_dir, cfg.train.keep_checkpoints,
                                                       [](const std::string& w) { dist::log_all("warning: " + w); });
-  if (s.world.is_root())  // only rank 0 writes checkpoints, and it has not written any yet
+  if (s.world.is_root()) {
+    // Only rank 0 writes into train_dir; the lock keeps a second job out of it (its rank 0 throws,
+    // and the CLI aborts that job) before anything there is touched.
+    s.lock = std::make_unique<checkpoint::TrainDirLock>(cfg.train.train_dir);
+    // With the lock held no other s2s job writes here, so every temporary left is a dead writer's.
     for (const auto& path : s.checkpoints->remove_stale_temporaries())
       dist::log_root("removed {} (left by a checkpoint write that was killed)", path);
+  }
   s.history = std::make_unique<StepHistory>(cfg.train.effective_sync_every(cfg.model.device), cfg.model.dtype,
                                             cfg.model.device);
   StepRunner::Options so;
@@ -155,10 +172,22 @@ std::optional<data::SamplerCursor> restore_or_broadcast(Session& s) {
     checkpoint::ResumeChoice choice = s.checkpoints->resolve_resume(s.cfg.train.resume);
     if (choice.path) {
       state = checkpoint::read_checkpoint(*choice.path);
+      const ResumeCheck check = check_resume(*state, *choice.path, s.cfg, s.world.size(),
+                                             model::assets_from_dataset(*s.dataset), dataset_fingerprint(*s.dataset),
+                                             s.allow_config_change);
+      s.run_id = state->run_id.empty() ? new_run_id() : state->run_id;
       dist::log_root("resuming from {} (step {}, saved by {} rank(s))", *choice.path, state->global_step,
                      state->world_size);
+      dist::log_root("run {}{}", s.run_id, state->run_id.empty() ? " (new: the checkpoint predates run ids)" : "");
+      for (const auto& note : check.notes) dist::log_root("{}", note);
+      for (const auto& c : check.changes)
+        if (c.key == "optim.learning_rate")  // only reached when allowed: the new rate replaces the schedule's
+          state->learning_rate = s.cfg.optim.learning_rate;
       restore_model_values(*state, s.params, *s.optimizer);
       meta = run_state_to_json(*state);
+    } else {
+      s.run_id = new_run_id();
+      dist::log_root("run {} (fresh start)", s.run_id);
     }
   }
   dist::broadcast_string(s.world, meta);
@@ -211,6 +240,8 @@ std::string save(Session& s) {
     st.config_yaml = config::config_to_yaml(s.cfg);
     st.assets = model::assets_from_dataset(*s.dataset);  // what decoding needs without the dataset
     st.world_size = s.world.size();
+    st.run_id = s.run_id;
+    st.dataset_fingerprint = dataset_fingerprint(*s.dataset);
     path = s.checkpoints->save(st);
   }
   s.world.barrier("checkpoint write");

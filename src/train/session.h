@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "s2s/checkpoint/checkpoint_manager.h"
+#include "s2s/checkpoint/train_dir_lock.h"
 #include "s2s/config/config.h"
 #include "s2s/data/cursor.h"
 #include "s2s/data/dataset_file.h"
@@ -28,9 +29,17 @@
 namespace s2s::train {
 
 struct Session {
-  Session(const config::TrainConfig& c, dist::World& w) : cfg(c), world(w) {}
+  Session(const config::TrainConfig& c, dist::World& w, bool allow_change = false)
+      : cfg(c), world(w), allow_config_change(allow_change) {}
   const config::TrainConfig& cfg;
   dist::World& world;
+  // `s2s train --allow-config-change`: a resume may change options that are not free on resume
+  // (resume_check.h).
+  const bool allow_config_change;
+  // Rank 0's hold on train_dir (train_dir_lock.h), from build() to the end of the run.
+  std::unique_ptr<checkpoint::TrainDirLock> lock;
+  // The run's id (checkpoint.h), stored in every checkpoint; set on rank 0 by restore_or_broadcast.
+  std::string run_id;
   std::shared_ptr<const data::Dataset> dataset;
   std::unique_ptr<model::Seq2SeqModel> model;
   std::vector<ag::Var> params;
@@ -61,7 +70,8 @@ struct Session {
 // a step needs; logs the model line on rank 0.
 void build(Session& s);
 // Restores a checkpoint (read by rank 0, broadcast to all) or broadcasts rank 0's initial
-// values; returns the data cursor to continue from (nullopt: a fresh start).
+// values; returns the data cursor to continue from (nullopt: a fresh start). A resume is checked
+// against the checkpoint's config and assets first (resume_check.h).
 std::optional<data::SamplerCursor> restore_or_broadcast(Session& s);
 void start_data(Session& s, const std::optional<data::SamplerCursor>& cursor);
 // Rank 0 writes ckpt-<global_step>.h5 (returns its path; "" on other ranks); all ranks wait.

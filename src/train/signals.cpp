@@ -16,8 +16,9 @@ std::atomic<int> g_checkpoint{0};
 std::atomic<int> g_exit_signal{0};
 std::atomic<bool> g_installed{false};
 
-constexpr int kSignals[] = {SIGTERM, SIGINT, SIGUSR1};
-struct sigaction g_previous[3];
+constexpr int kSignals[] = {SIGTERM, SIGINT, SIGUSR1, SIGUSR2};
+constexpr int kSignalCount = sizeof(kSignals) / sizeof(kSignals[0]);
+struct sigaction g_previous[kSignalCount];
 
 extern "C" void on_signal(int sig) {
   if (sig == SIGUSR1) {
@@ -30,7 +31,9 @@ extern "C" void on_signal(int sig) {
     ::_exit(128 + SIGINT);
   }
   int none = 0;
-  g_exit_signal.compare_exchange_strong(none, sig);
+  // SIGUSR2 is SIGTERM's stand-in under mpirun (signals.h): recorded as SIGTERM, so the request,
+  // its all-reduce and the exit code (143) are SIGTERM's.
+  g_exit_signal.compare_exchange_strong(none, sig == SIGUSR2 ? SIGTERM : sig);
 }
 
 }  // namespace
@@ -41,11 +44,11 @@ SignalHandlers::SignalHandlers() {
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;  // blocking I/O resumes; the loop polls between steps
-  for (int i = 0; i < 3; ++i) ::sigaction(kSignals[i], &sa, &g_previous[i]);
+  for (int i = 0; i < kSignalCount; ++i) ::sigaction(kSignals[i], &sa, &g_previous[i]);
 }
 
 SignalHandlers::~SignalHandlers() {
-  for (int i = 0; i < 3; ++i) ::sigaction(kSignals[i], &g_previous[i], nullptr);
+  for (int i = 0; i < kSignalCount; ++i) ::sigaction(kSignals[i], &g_previous[i], nullptr);
   g_installed.store(false);
 }
 

@@ -344,7 +344,7 @@ class TrainingLoop {
 }  // namespace
 
 TrainResult run_training(const config::TrainConfig& cfg, dist::World& world, const RunOptions& options) {
-  Session s(cfg, world);
+  Session s(cfg, world, options.allow_config_change);
   build(s);
   start_data(s, restore_or_broadcast(s));
   return TrainingLoop(s, options).run();

@@ -32,6 +32,8 @@ int equal(const std::string& a_path, const std::string& b_path) {
   auto b = s2s::checkpoint::read_checkpoint(b_path);
   a.config_yaml = without_train_dir(a.config_yaml);
   b.config_yaml = without_train_dir(b.config_yaml);
+  a.run_id.clear();  // the straight run and the killed-and-resumed one are two runs
+  b.run_id.clear();
   std::string why;
   if (!s2s::checkpoint::checkpoint_states_equal(a, b, &why)) {
     std::printf("MISMATCH at step %lld: %s\n", static_cast<long long>(a.global_step), why.c_str());

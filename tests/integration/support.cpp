@@ -96,6 +96,7 @@ checkpoint::CheckpointState read_normalized(const std::string& path) {
   checkpoint::CheckpointState st = checkpoint::read_checkpoint(path);
   st.scalars.erase("window_seconds");
   st.config_yaml.clear();
+  st.run_id.clear();  // a straight run and a resumed one are two runs
   st.info = {};
   return st;
 }

@@ -55,7 +55,8 @@ config::TrainConfig make_config(const std::vector<std::string>& assignments);
 train::TrainResult train_local(const config::TrainConfig& cfg);
 
 // Reads a checkpoint and clears what a resumed run legitimately changes: the window's wall time
-// (scalars/window_seconds), the stored config text (max_steps/resume differ), the file info.
+// (scalars/window_seconds), the stored config text (max_steps/resume differ), the run id (a
+// straight run is another run), the file info.
 checkpoint::CheckpointState read_normalized(const std::string& path);
 // "" when equal (bitwise); otherwise the first difference.
 std::string compare_checkpoints(const std::string& a, const std::string& b);

@@ -40,9 +40,9 @@ class Commands : public ::testing::Test {
 TEST_F(Commands, InspectCheckpoint) {
   auto r = run_s2s({"inspect", dir_ + "/ckpt-8.h5"}, scratch());
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_THAT(r.out, AllOf(HasSubstr("s2s checkpoint (format 2"), HasSubstr("all checksums verified"),
+  EXPECT_THAT(r.out, AllOf(HasSubstr("s2s checkpoint (format 3"), HasSubstr("all checksums verified"),
                            HasSubstr("step 8,"), HasSubstr("optimizer GradientDescent (8 updates)"),
-                           HasSubstr("saved by 1 rank(s)"), HasSubstr("embedding_attention_seq2seq/")));
+                           HasSubstr("saved by 1 rank(s), run "), HasSubstr("embedding_attention_seq2seq/")));
 }
 
 TEST_F(Commands, InspectDataset) {

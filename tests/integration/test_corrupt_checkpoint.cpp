@@ -18,6 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string ckpt(const std::string& dir, std::int64_t step) { return dir + "/ckpt-" + std::to_string(step) + ".h5"; }
 
@@ -145,6 +146,30 @@ TEST_F(CorruptCheckpoint, InspectRejectsCorruptFile) {
   auto r = run_s2s({"inspect", ckpt(dir, 4)}, tmp_.path());
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.err, AllOf(HasSubstr(ckpt(dir, 4)), HasSubstr("checksum mismatch")));
+}
+
+// Issue 15 item 6's reproduction: one bit flipped in a name ("wrapper" -> "wrarper", the first
+// place the file stores it) passed `s2s inspect`, and --resume auto then picked the file and died
+// on a missing optimizer slot. Now the file does not verify: inspect fails, auto-resume falls back
+// to the previous checkpoint and continues exactly.
+TEST_F(CorruptCheckpoint, FlippedBitInANameIsCaughtAndAutoResumeFallsBack) {
+  const std::string dir = tmp_ / "run";
+  train_local(make_config(with_sets(dir, {"train.max_steps=8"})));
+  std::string bytes = read_file(ckpt(dir, 8));
+  const auto at = bytes.find("wrapper");
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 3] ^= 0x02;  // 'p' (0x70) -> 'r' (0x72)
+  ASSERT_EQ(bytes.substr(at, 7), "wrarper");
+  write_file(ckpt(dir, 8), bytes);
+
+  auto r = run_s2s({"inspect", ckpt(dir, 8)}, tmp_.path());
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("all checksums verified")));
+  r = train_cli(dir, {"train.max_steps=12"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, AllOf(HasSubstr("warning"), HasSubstr(ckpt(dir, 8)), HasSubstr("falling back"),
+                           HasSubstr("resuming from " + ckpt(dir, 4) + " (step 4")));
+  EXPECT_EQ(compare_checkpoints(ckpt(dir, 12), ckpt(straight_, 12)), "");
 }
 
 }  // namespace

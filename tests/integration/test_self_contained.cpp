@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <sstream>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@
 #include "s2s/checkpoint/checkpoint.h"
 #include "s2s/checkpoint/checksummed.h"
 #include "s2s/data/dataset_file.h"
+#include "s2s/io/crc32c.h"
 #include "s2s/io/h5_file.h"
 #include "s2s/model/model_file.h"
 #include "support.h"
@@ -146,7 +148,40 @@ TEST_F(SelfContained, DatasetWithAnotherVocabularyOfTheSameSizeIsAnError) {
   EXPECT_EQ(decode(dir_, {"--dataset", dataset_}), decode(dir_));
 }
 
-// ckpt-8.h5 turned into format 1: no /model group, format_version 1, its config naming `named`.
+// Every dataset's crc32c recomputed over its bytes alone, as formats 1-2 wrote them (format 3
+// also sums the path): what turns a rewritten file into a genuine older one. The scheme is
+// written out here from docs/checkpoint-format.md, not taken from the writer.
+void restamp_data_only(io::File& f) {
+  std::function<void(const io::Group&)> walk = [&](const io::Group& g) {
+    for (const auto& child : g.children()) {
+      if (g.contains_group(child)) {
+        walk(g.open_group(child));
+        continue;
+      }
+      io::Dataset ds = g.open_dataset(child);
+      std::uint32_t crc = 0;
+      io::H5Lock lock;
+      io::H5Id type(H5Dget_type(ds.id()));
+      if (H5Tget_class(type.get()) == H5T_STRING) {
+        const auto v = ds.read_strings();
+        EXPECT_EQ(v.size(), 1u) << ds.path() << ": only single strings are left in a format-1 file";
+        crc = io::crc32c(v.at(0));
+      } else if (H5Tget_class(type.get()) == H5T_INTEGER && H5Tget_sign(type.get()) == H5T_SGN_NONE) {
+        std::uint64_t v[3] = {};  // the RNG triples
+        EXPECT_EQ(H5Dread(ds.id(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), 0);
+        crc = io::crc32c(v, sizeof(v));
+      } else {
+        const Tensor t = ds.read_tensor();
+        crc = io::crc32c(t.raw(), t.nbytes());
+      }
+      ds.set_attribute("crc32c", static_cast<std::int64_t>(crc));
+    }
+  };
+  walk(f);
+}
+
+// ckpt-8.h5 turned into format 1: no /model group, no manifest or run id, data-only checksums,
+// format_version 1, its config naming `named`.
 std::string make_format_one(const std::string& from, const std::string& to, const std::string& named,
                             const std::string& was) {
   fs::copy_file(from, to, fs::copy_options::overwrite_existing);
@@ -157,14 +192,15 @@ std::string make_format_one(const std::string& from, const std::string& to, cons
   io::File f = io::File::open(to, io::FileAccess::ReadWrite);
   {
     io::H5Lock lock;
-    S2S_H5_CHECK(H5Ldelete(f.id(), "model", H5P_DEFAULT));
-    S2S_H5_CHECK(H5Ldelete(f.id(), "meta/config_yaml", H5P_DEFAULT));
+    for (const char* gone : {"model", "meta/config_yaml", "manifest", "state/run_id"})
+      S2S_H5_CHECK(H5Ldelete(f.id(), gone, H5P_DEFAULT));
     S2S_H5_CHECK(H5Adelete(f.id(), "format_version"));
   }
   f.set_attribute("format_version", std::int64_t{1});
   io::Group meta = f.open_group("meta");
   checkpoint::put_string(meta, "config_yaml", yaml);
   meta = io::Group();
+  restamp_data_only(f);
   f.close();
   return to;
 }

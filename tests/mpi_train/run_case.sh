@@ -12,6 +12,13 @@
 #                            NP ranks straight, with zero tolerance (float32).
 #   term NP                  SIGTERM to rank 1 only: every rank stops after the same step, the
 #                            job exits 143, the checkpoint is `latest` and resumes.
+#   stop_mpirun NP SIG       the signal sent to mpirun itself (docs/distributed.md, "Stopping a job"):
+#                            USR2 (forwarded to every rank) -> every rank checkpoints at the same
+#                            step and the job exits 143, `latest` naming that step; TERM (with
+#                            odls_base_sigkill_timeout=5) -> mpirun's own exit 1 within ~2x5 s,
+#                            `latest` a checkpoint that resumes. Either way the run resumes.
+#   lock NP                  a second NP-rank job on the train_dir of a running one: exits 1 within
+#                            seconds naming the first job's rank 0 (pid, host); the first goes on.
 #   kill NP                  SIGKILL rank 1 mid-training: the job ends non-zero, naming rank 1.
 #   hang NP                  SIGSTOP rank 1 mid-training: with --set dist.timeout_s=3 the job
 #                            ends with exit 75 well within 20 s, naming the missing rank 1.
@@ -237,10 +244,61 @@ case_term() {
   [[ -n $step ]] || { tail -n 15 "$log"; fail "no 'stopping on a signal' line"; }
   # Every rank stopped at that step (a rank that went on would have left the others in a
   # collective: exit 75), and its checkpoint is the latest.
-  [[ $(cat "$work/long/latest") == "ckpt-$step.h5" ]] || fail "latest is not ckpt-$step.h5"
+  [[ $(head -n 1 "$work/long/latest") == "ckpt-$step.h5" ]] || fail "latest is not ckpt-$step.h5"
   train "$np" "$work/long" 4 $((step + 2)) --set train.resume=auto
   grep -q "resuming from $work/long/ckpt-$step.h5 (step $step," "$work/long.log" || fail "did not resume from $step"
   echo "PASS term np=$np: all ranks stopped after step $step, exit 143, resumed"
+}
+
+case_stop_mpirun() {
+  local np=$1 sig=$2 step
+  if [[ $sig == TERM ]]; then
+    # Open MPI SIGKILLs the ranks this long after forwarding a SIGTERM (default 1 s: a large
+    # model's checkpoint would be cut short; the atomic write keeps the previous one). mpirun
+    # itself returns after about twice this, with status 1, and stops forwarding the ranks'
+    # output, so the stop step is read from `latest`, not from the log.
+    export OMPI_MCA_odls_base_sigkill_timeout=5
+  fi
+  start_long_run "$np"
+  echo "+ kill -$sig mpirun (pid $job)"
+  kill -"$sig" "$job"
+  wait_job 40
+  if [[ $sig == USR2 ]]; then
+    [[ $rc -eq 143 ]] || { tail -n 15 "$log"; fail "expected exit 143 after SIGUSR2 to mpirun, got $rc"; }
+    step=$(grep -o "stopping on a signal after step [0-9]* (exit code 143)" "$log" | grep -o "step [0-9]*" | cut -d' ' -f2)
+    [[ -n $step ]] || { tail -n 15 "$log"; fail "no 'stopping on a signal' line"; }
+    grep -q "Killed\\|signal 9" "$log" && fail "a rank was SIGKILLed"
+    [[ $(head -n 1 "$work/long/latest") == "ckpt-$step.h5" ]] || fail "latest is not ckpt-$step.h5"
+  else
+    [[ $rc -eq 1 ]] || { tail -n 15 "$log"; fail "expected mpirun's own exit 1 after SIGTERM to it, got $rc"; }
+    step=$(head -n 1 "$work/long/latest" | sed -nE 's/^ckpt-([0-9]+)\.h5$/\1/p')
+    [[ -n $step ]] || fail "latest does not name a checkpoint"
+    (( elapsed <= 25 )) || fail "mpirun took $elapsed s with odls_base_sigkill_timeout=5"
+  fi
+  train "$np" "$work/long" 4 $((step + 2)) --set train.resume=auto
+  grep -q "resuming from $work/long/ckpt-$step.h5 (step $step," "$work/long.log" || fail "did not resume from $step"
+  echo "PASS stop_mpirun np=$np SIG$sig: checkpoint of step $step is latest, mpirun exit $rc after $elapsed s, resumed"
+}
+
+case_lock() {
+  local np=$1 holder
+  start_long_run "$np"
+  holder=$(rank_pid 0)
+  [[ -n $holder ]] || fail "rank 0 not found"
+  echo "+ a second mpirun -np $np s2s train on the same train_dir"
+  local t0=$SECONDS
+  "$MPIEXEC" -np "$np" "$S2S" train "${common[@]}" --set "train.train_dir=$work/long" --set train.batch_size=4 \
+    --set train.max_steps=0 --set train.keep_checkpoints=3 --set dist.timeout_s=3 >"$work/second.log" 2>&1
+  local rc2=$? took=$((SECONDS - t0))
+  [[ $rc2 -eq 1 ]] || { cat "$work/second.log"; fail "the second job exited $rc2, expected 1"; }
+  grep -q "train_dir $work/long is in use by another training job (pid $holder on host " "$work/second.log" \
+    || { cat "$work/second.log"; fail "the second job does not name the holder (rank 0, pid $holder)"; }
+  (( took <= 20 )) || fail "the second job took $took s to give up"
+  kill -0 "$job" 2>/dev/null || fail "the first job did not survive the second"
+  kill -USR2 "$job"
+  wait_job 30
+  [[ $rc -eq 143 ]] || fail "the first job exited $rc after SIGUSR2, expected 143"
+  echo "PASS lock np=$np: second job refused in $took s naming pid $holder; first job went on"
 }
 
 case_logs() {

@@ -10,6 +10,7 @@
 // truncation is an s2s::Error naming the file and, where it can, the dataset.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,9 +20,14 @@
 
 namespace s2s::checkpoint {
 
+// 3: checksums cover each dataset's path, a /manifest lists every dataset (checksummed.h),
+//    state/run_id names the run and state/dataset_fingerprint its training data (absent from
+//    older files: read as "").
 // 2: the model payload's /model group (vocabularies, tokenizer, buckets; model_payload.h).
 // 1: no /model group: decoding needs the dataset the config names (still read).
-inline constexpr std::int64_t kCheckpointFormatVersion = 2;
+inline constexpr std::int64_t kCheckpointFormatVersion = 3;
+// The first format whose checksums cover paths and which has a manifest (checksummed.h).
+inline constexpr std::int64_t kCheckpointFormatPathChecksums = 3;
 inline constexpr const char* kCheckpointFormatName = "s2s-checkpoint";
 // Kept equal to project(VERSION) in CMakeLists.txt (a unit test checks it).
 inline constexpr const char* kS2sVersion = "0.1.0";
@@ -49,6 +55,12 @@ struct CheckpointState {
   std::map<std::string, double> scalars;          // loop accumulators (e.g. "nan_skipped_steps")
   std::string config_yaml;                        // config_to_yaml() of the run
   std::int64_t world_size = 1;                    // at save time (any world size may resume)
+  // Random id of the training run, drawn at its fresh start and kept by every resume: tells one
+  // run's checkpoints from another's (checkpoint_manager.h). "" in checkpoints of format < 3.
+  std::string run_id;
+  // What the run trained on (train/resume_check.h, dataset_fingerprint): the training split's input
+  // hashes and examples per bucket. "" in checkpoints of format < 3.
+  std::string dataset_fingerprint;
   ModelAssets assets;                             // vocabularies, tokenizer, buckets (empty: format 1)
   CheckpointInfo info;
 };
@@ -59,6 +71,10 @@ void write_checkpoint(const std::string& path, const CheckpointState& state);
 CheckpointState read_checkpoint(const std::string& path);
 // Verifies every dataset's checksum without keeping the data.
 void verify_checkpoint(const std::string& path);
+// The run id of a checkpoint whose other data may be corrupt: only state/run_id is read (and its
+// checksum verified). nullopt when the file, the dataset or its checksum is unreadable, or the
+// format predates run ids.
+std::optional<std::string> read_checkpoint_run_id(const std::string& path);
 
 // Exact equality of two states (tensors bitwise, info ignored); the first difference is
 // described in `why` when given.

@@ -12,8 +12,13 @@
 //     second name (hard link; a copy where the filesystem has none) of a ckpt-<step>.h5, replaced
 //     atomically by mark_best(). Rotation only ever deletes ckpt-<step>.h5 names, so the best
 //     checkpoint survives whatever `keep` is; it is never a resume candidate.
+//   - A checkpoint verifies when every checksum and the manifest match (checkpoint.h) AND the step
+//     in its name equals the step it holds (a ckpt-200.h5 holding step 50 does not verify).
+//   - `latest` holds one bare name "ckpt-<step>.h5" of this folder; any other content (an absolute
+//     path, another folder's file) is an error naming the pointer, never followed implicitly.
 //   - resolve_resume("auto"): the checkpoint named by `latest` if it verifies, else (with a
-//     warning per corrupt file) the newest ckpt-*.h5 that verifies; none at all = fresh start;
+//     warning per file skipped) the newest ckpt-*.h5 that verifies and is not of another run (its
+//     run id differs from the one the file `latest` names still shows); none at all = fresh start;
 //     checkpoints that all fail verification = an error naming them.
 // Only rank 0 calls save(); any rank may resolve and read.
 #include <cstdint>
@@ -50,7 +55,8 @@ class CheckpointManager {
   std::string save(const CheckpointState& state);
   // Every ckpt-<step>.h5 in train_dir, oldest first (not verified).
   std::vector<CheckpointFile> list() const;
-  // The file named by `latest` (not verified), if the pointer exists.
+  // The file named by `latest` (not verified), if the pointer exists; throws when it names
+  // anything but a ckpt-<step>.h5 of this folder.
   std::optional<std::string> latest() const;
   // "auto" | "none" | a checkpoint file | a folder (auto inside it).
   ResumeChoice resolve_resume(const std::string& spec);
@@ -67,6 +73,8 @@ class CheckpointManager {
 
   // True if `path` verifies; remembered per (path, size, mtime) so a file is read once.
   bool is_valid(const std::string& path, std::string* error = nullptr);
+  // The run id a verified checkpoint holds ("" for format < 3, or when it does not verify).
+  std::string run_id_of(const std::string& path);
 
  private:
   void write_latest(const std::string& file_name);
@@ -81,6 +89,7 @@ class CheckpointManager {
     std::int64_t mtime_ns;
     bool valid;
     std::string error;
+    std::string run_id;
   };
   std::map<std::string, Verdict> verdicts_;
 };

@@ -113,6 +113,12 @@ struct OptionInfo {
   std::string default_value;  // as YAML text
   std::string allowed;        // "gru | lstm", "> 0", "[0, 1]", "" when any value of the type
   std::string help;
+  // May differ between a resumed run and the checkpoint it resumes (docs/config.md, "Resuming"):
+  // true for options about how the run goes or reports (max_steps, log_every, train_dir, the
+  // collective deadline, the device); false for those that change what it computes (model, data,
+  // optimizer, batch, seeds, cadence of the plateau rule), which a resume refuses to change
+  // unless `s2s train --allow-config-change`.
+  bool free_on_resume = false;
 };
 const std::vector<OptionInfo>& config_options();
 
@@ -141,6 +147,16 @@ std::string config_to_yaml(const TrainConfig& cfg);
 // The Markdown table of docs/config.md (between its generated-region markers).
 std::string config_markdown_table();
 bool config_equal(const TrainConfig& a, const TrainConfig& b);  // every option (not explicit_keys)
+
+// One option whose value differs between two configs, as YAML text.
+struct ConfigChange {
+  std::string key;
+  std::string before;  // `saved`'s value
+  std::string after;   // `current`'s value
+  bool free_on_resume = false;
+};
+// Every option that differs between `saved` (a checkpoint's config) and `current`, in table order.
+std::vector<ConfigChange> config_changes(const TrainConfig& saved, const TrainConfig& current);
 
 // Names of the choice values ("gru"), for logs.
 std::string_view to_string(model::CellType v);

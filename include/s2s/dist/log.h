@@ -19,9 +19,9 @@ std::string rank_tag();  // "[rank 1/4]"
 // True when a job launcher started this process: Open MPI's mpirun (OMPI_COMM_WORLD_SIZE), a
 // PMI/PMIx launcher (MPICH's hydra, srun --mpi=...) or Slurm (SLURM_JOB_ID: srun, sbatch). Such a
 // process must not trust isatty(): Open MPI gives every rank a pseudo-terminal even when mpirun's
-// own output goes to a file. `getenv` is a seam for tests.
+// own output goes to a file. `lookup` is a seam for tests (default: env_value, core/environment.h).
 using EnvLookup = std::function<const char*(const char*)>;
-bool started_by_launcher(const EnvLookup& getenv);
+bool started_by_launcher(const EnvLookup& lookup);
 bool started_by_launcher();  // this process's environment as it was at start (before MPI_Init)
 
 void log_all(std::string_view line);   // printed by every rank that calls it

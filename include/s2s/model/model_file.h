@@ -21,7 +21,9 @@
 namespace s2s::model {
 
 inline constexpr const char* kModelFormatName = "s2s-model";
-inline constexpr std::int64_t kModelFormatVersion = 1;
+// 2: checksums cover each dataset's path and a /manifest lists every dataset (checkpoint/checksummed.h).
+// 1: checksums over the data alone (still read).
+inline constexpr std::int64_t kModelFormatVersion = 2;
 
 struct ModelFile {
   std::string path;                      // the file read (a train_dir resolved to its checkpoint)

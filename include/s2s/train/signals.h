@@ -1,10 +1,16 @@
 #pragma once
-// Owns: turning SIGTERM, SIGINT and SIGUSR1 into requests the training loop polls once per step.
+// Owns: turning SIGTERM, SIGINT, SIGUSR1 and SIGUSR2 into requests the training loop polls once
+// per step.
 // The handlers only store to lock-free atomics (async-signal-safe); all work (finishing the step,
 // agreeing across ranks, writing the checkpoint) happens in the loop. Contract (documented in
 // docs/checkpoint-format.md, "Signals"):
 //   SIGUSR1          -> checkpoint after the current step, then continue
 //   SIGTERM          -> checkpoint after the current step, then exit with 143 (128 + 15)
+//   SIGUSR2          -> the same as SIGTERM (exit 143). Why: Open MPI's mpirun answers a SIGTERM
+//                       sent to it by SIGTERMing every rank and SIGKILLing them 1 s later
+//                       (odls_base_sigkill_timeout), then exits 1 itself; it forwards SIGUSR2
+//                       untouched, so `kill -USR2 <mpirun>` stops the job with a checkpoint and
+//                       status 143 (docs/distributed.md, "Stopping a job").
 //   SIGINT           -> checkpoint after the current step, then exit with 130 (128 + 2)
 //   SIGINT again     -> (while an exit is pending) _exit(130) at once, no checkpoint
 // In an MPI job each rank gets its own signal (Slurm and mpirun forward them); the loop must

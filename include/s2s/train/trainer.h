@@ -43,9 +43,12 @@ struct TrainResult {
   double best_value = 0;             // its train.best_metric value (NaN when none)
 };
 
-// How this run reports, not what it computes (so not part of the config a checkpoint stores).
+// How this run reports, and what a resume may change: not part of the config a checkpoint stores.
 struct RunOptions {
   ProgressMode progress = ProgressMode::Auto;  // `s2s train --progress`
+  // `s2s train --allow-config-change`: resume even when options that change what the run computes
+  // differ from the checkpoint's (each change is logged; resume_check.h).
+  bool allow_config_change = false;
 };
 
 TrainResult run_training(const config::TrainConfig& config, dist::World& world, const RunOptions& options = {});

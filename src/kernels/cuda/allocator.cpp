@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "s2s/core/cuda_check.h"
+#include "s2s/core/environment.h"
 #include "s2s/kernels/cuda_allocator.h"
 #include "s2s/kernels/cuda_context.h"
 #include "s2s/kernels/cuda_runtime_api.h"
@@ -103,7 +104,7 @@ struct CudaCachingAllocator::Staging {
 };
 
 std::size_t CudaCachingAllocator::staging_bytes_from_env() {
-  const char* env = std::getenv("S2S_STAGING_BYTES");
+  const char* env = env_value("S2S_STAGING_BYTES");
   if (env == nullptr || *env == '\0') return kDefaultStagingBytes;
   return parse_byte_count(env, "S2S_STAGING_BYTES");
 }

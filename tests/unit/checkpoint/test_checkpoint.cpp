@@ -10,6 +10,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
+#include <iterator>
 #include <fstream>
 #include <limits>
 #include <regex>
@@ -121,6 +123,23 @@ CheckpointManager::WarnFn collect(std::vector<std::string>& sink) {
   return [&sink](const std::string& m) { sink.push_back(m); };
 }
 
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// HDF5 link operations on a closed checkpoint file (the tests' own edits, independent of s2s).
+void h5_edit(const std::string& file, const std::function<void(hid_t)>& edit) {
+  hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  edit(f);
+  H5Fclose(f);
+}
+
+void h5_move(hid_t f, const char* from, const char* to) {
+  ASSERT_GE(H5Lmove(f, from, f, to, H5P_DEFAULT, H5P_DEFAULT), 0) << from << " -> " << to;
+}
+
 }  // namespace
 
 TEST(Checkpoint, RoundTripIsBitwise) {
@@ -172,6 +191,105 @@ TEST(Checkpoint, FlippedByteNamesFileAndDataset) {
 
 // The model payload (vocabularies, tokenizer, buckets) comes back as written; a state without it
 // (only unit tests write one) reads back with empty assets.
+TEST(Checkpoint, SwappedOrRenamedDatasetsAreDetected) {
+  // Issue 15 item 6: checksums covered only the bytes, so two datasets of one shape swapped by
+  // name, or a flipped bit in a group name, read back "verified". Every edit here is made with
+  // HDF5's own link API on a valid file.
+  TempDir dir;
+  const std::string good = dir.file("good.h5");
+  write_checkpoint(good, sample_state(7));
+  ASSERT_NO_THROW(read_checkpoint(good));
+  auto edited = [&](const std::string& name, const std::function<void(hid_t)>& edit) {
+    const std::string p = dir.file(name);
+    fs::copy_file(good, p, fs::copy_options::overwrite_existing);
+    h5_edit(p, edit);
+    return p;
+  };
+  // Two optimizer slots of the same shape and dtype swapped: the set of names is unchanged.
+  const std::string swapped = edited("swapped.h5", [](hid_t f) {
+    h5_move(f, "optimizer/proj_b/Adam", "optimizer/proj_b/tmp");
+    h5_move(f, "optimizer/proj_b/Adam_1", "optimizer/proj_b/Adam");
+    h5_move(f, "optimizer/proj_b/tmp", "optimizer/proj_b/Adam_1");
+  });
+  std::string e = error_of([&] { read_checkpoint(swapped); });
+  EXPECT_THAT(e, HasSubstr("checksum mismatch"));
+  EXPECT_THAT(e, HasSubstr("optimizer/proj_b/Adam"));
+  // Two RNG streams swapped (u64 triples), and two 0-d scalars' groups: same.
+  const std::string rng = edited("rng.h5", [](hid_t f) {
+    h5_move(f, "rng/bucket", "rng/tmp");
+    h5_move(f, "rng/dropout", "rng/bucket");
+    h5_move(f, "rng/tmp", "rng/dropout");
+  });
+  EXPECT_THAT(error_of([&] { read_checkpoint(rng); }), HasSubstr("checksum mismatch"));
+  // A group renamed (the issue's "wrarper"), a dataset deleted, a dataset added: the manifest.
+  const std::string renamed = edited("renamed.h5", [](hid_t f) {
+    h5_move(f, "optimizer/proj_b", "optimizer/proj_c");
+  });
+  e = error_of([&] { read_checkpoint(renamed); });
+  EXPECT_THAT(e, HasSubstr("manifest"));
+  EXPECT_THAT(e, HasSubstr("optimizer/proj_b/Adam"));
+  const std::string deleted = edited("deleted.h5", [](hid_t f) { ASSERT_GE(H5Ldelete(f, "rng/dropout", H5P_DEFAULT), 0); });
+  EXPECT_THAT(error_of([&] { read_checkpoint(deleted); }), HasSubstr("1 listed but missing (first: rng/dropout)"));
+  const std::string added = edited("added.h5", [](hid_t f) {
+    ASSERT_GE(H5Lcopy(f, "rng/dropout", f, "rng/extra", H5P_DEFAULT, H5P_DEFAULT), 0);
+  });
+  EXPECT_THAT(error_of([&] { read_checkpoint(added); }), HasSubstr("1 present but not listed (first: rng/extra)"));
+}
+
+TEST(Checkpoint, FlippedBitInAnyObjectNameIsDetected) {
+  // The issue's reproduction at the byte level: one bit flipped in a name as stored on disk
+  // (wherever HDF5 keeps it: link messages, heaps, and the manifest's own strings). Every
+  // occurrence of the name in the file is tried on its own copy.
+  TempDir dir;
+  const std::string good = dir.file("good.h5");
+  write_checkpoint(good, sample_state(7));
+  const std::string bytes = read_all(good);
+  const std::string name = "embedding_wrapper";
+  int tried = 0;
+  for (auto at = bytes.find(name); at != std::string::npos; at = bytes.find(name, at + 1)) {
+    const std::string p = dir.file("flip" + std::to_string(tried++) + ".h5");
+    fs::copy_file(good, p, fs::copy_options::overwrite_existing);
+    flip_byte(p, static_cast<std::int64_t>(at + name.find("pp")));  // "wrapper" -> "wra`per"-like
+    EXPECT_THAT(error_of([&] { read_checkpoint(p); }), HasSubstr("is unreadable or corrupt")) << "offset " << at;
+  }
+  EXPECT_GE(tried, 2) << "the name should be stored at least as a group name and in the manifest";
+}
+
+TEST(Checkpoint, OlderFormatFileStillLoads) {
+  // Backward compatibility: a checkpoint written by an older s2s (the fuzz seed committed by the
+  // format-1 writer: no /model group) loads, its checksums read as data-only, without a manifest
+  // or run id.
+  const char* src = std::getenv("S2S_SOURCE_DIR");
+  ASSERT_NE(src, nullptr);
+  const std::string old = std::string(src) + "/tests/fuzz/corpus/checkpoint/gru_sgd.h5";
+  CheckpointState st;
+  ASSERT_NO_THROW(st = read_checkpoint(old));
+  EXPECT_EQ(st.info.format_version, 1);
+  EXPECT_EQ(st.run_id, "");
+  EXPECT_FALSE(st.params.empty());
+  EXPECT_TRUE(st.assets.empty());
+  EXPECT_EQ(read_checkpoint_run_id(old), std::nullopt);
+  // Rewritten by this s2s it becomes format 3 with the same state.
+  TempDir dir;
+  write_checkpoint(dir.file("new.h5"), st);
+  CheckpointState back = read_checkpoint(dir.file("new.h5"));
+  EXPECT_EQ(back.info.format_version, kCheckpointFormatVersion);
+  std::string why;
+  EXPECT_TRUE(checkpoint_states_equal(st, back, &why)) << why;
+}
+
+TEST(Checkpoint, RunIdRoundTripsAndReadsFromADamagedFile) {
+  TempDir dir;
+  CheckpointState s = finite_state(4);
+  s.run_id = "0123456789abcdef0123456789abcdef";
+  write_checkpoint(dir.file("a.h5"), s);
+  EXPECT_EQ(read_checkpoint(dir.file("a.h5")).run_id, s.run_id);
+  flip_byte(dir.file("a.h5"), raw_offset(dir.file("a.h5"), "/optimizer/proj_b/Adam") + 1);
+  EXPECT_THAT(error_of([&] { read_checkpoint(dir.file("a.h5")); }), HasSubstr("checksum mismatch"));
+  EXPECT_EQ(read_checkpoint_run_id(dir.file("a.h5")), s.run_id);
+  EXPECT_EQ(read_checkpoint_run_id(dir.file("missing.h5")), std::nullopt);
+}
+
 TEST(Checkpoint, ModelAssetsRoundTrip) {
   TempDir dir;
   const CheckpointState s = sample_state(3);
@@ -182,7 +300,7 @@ TEST(Checkpoint, ModelAssetsRoundTrip) {
   EXPECT_EQ(back.assets.tokenizer.type, "space");
   EXPECT_FALSE(back.assets.tokenizer.normalize_digits);
   EXPECT_EQ(back.assets.buckets, s.assets.buckets);
-  EXPECT_EQ(back.info.format_version, 2);
+  EXPECT_EQ(back.info.format_version, 3);
   CheckpointState incomplete = sample_state(3);
   incomplete.assets.buckets.clear();
   EXPECT_THAT(error_of([&] { write_checkpoint(dir.file("ckpt-4.h5"), incomplete); }), HasSubstr("no buckets"));
@@ -340,6 +458,78 @@ TEST(CheckpointManager, ResumeResolution) {
   EXPECT_THAT(error_of([&] { m.resolve_resume("auto"); }), HasSubstr("no checkpoint in " + dir.path + " verifies"));
 }
 
+TEST(CheckpointManager, NameAndStepMustAgree) {
+  // Issue 15 item 5: a ckpt-200.h5 holding step 50 was accepted (resumed as step 50, rotated as
+  // the newest). It does not verify: auto-resume skips it with a warning, an explicit path fails.
+  TempDir dir;
+  std::vector<std::string> warnings;
+  CheckpointManager m(dir.path, 0, collect(warnings));
+  m.save(finite_state(10));
+  m.save(finite_state(50));
+  fs::copy_file(dir.file("ckpt-50.h5"), dir.file("ckpt-200.h5"));
+  std::ofstream(dir.file("latest")) << "ckpt-200.h5\n";
+  std::string why;
+  EXPECT_FALSE(m.is_valid(dir.file("ckpt-200.h5"), &why));
+  EXPECT_THAT(why, HasSubstr("holds global step 50 but its name says step 200"));
+  const ResumeChoice c = m.resolve_resume("auto");
+  EXPECT_EQ(c.path, dir.file("ckpt-50.h5"));
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_THAT(c.warnings[0], HasSubstr("holds global step 50 but its name says step 200"));
+  EXPECT_THAT(error_of([&] { m.resolve_resume(dir.file("ckpt-200.h5")); }),
+              HasSubstr("holds global step 50 but its name says step 200"));
+  // best.h5 and other names carry no step: nothing to compare.
+  fs::copy_file(dir.file("ckpt-10.h5"), dir.file("somewhere.h5"));
+  EXPECT_TRUE(m.is_valid(dir.file("somewhere.h5")));
+}
+
+TEST(CheckpointManager, LatestNamingAnotherFolderIsAnError) {
+  // Issue 15 item 5: a `latest` pointing at another run's checkpoint by path was followed silently.
+  TempDir dir, other;
+  CheckpointManager mine(dir.path, 0), theirs(other.path, 0);
+  mine.save(finite_state(10));
+  theirs.save(finite_state(20));
+  for (const std::string& pointer : {other.file("ckpt-20.h5"), "../" + fs::path(other.path).filename().string() +
+                                                                    "/ckpt-20.h5", std::string("notes.txt")}) {
+    SCOPED_TRACE(pointer);
+    std::ofstream(dir.file("latest")) << pointer << "\n";
+    const std::string e = error_of([&] { mine.resolve_resume("auto"); });
+    EXPECT_THAT(e, HasSubstr(dir.file("latest") + " names '" + pointer + "'"));
+    EXPECT_THAT(e, HasSubstr("not a checkpoint of this train_dir"));
+  }
+  // The same checkpoint named explicitly is a deliberate choice, and works.
+  EXPECT_EQ(mine.resolve_resume(other.file("ckpt-20.h5")).path, other.file("ckpt-20.h5"));
+}
+
+TEST(CheckpointManager, FallbackSkipsCheckpointsOfAnotherRun) {
+  // A folder where run A's newest checkpoint (named by `latest`) is corrupt also holds run B's
+  // ckpt-30.h5 (a --resume none restart, a copy): the fallback is A's ckpt-10, not B's newer file.
+  TempDir dir;
+  std::vector<std::string> warnings;
+  CheckpointManager m(dir.path, 0, collect(warnings));
+  CheckpointState b = finite_state(30);
+  b.run_id = "bbbb";
+  write_checkpoint(dir.file("ckpt-30.h5"), b);
+  for (std::int64_t step : {10, 20}) {
+    CheckpointState a = finite_state(step);
+    a.run_id = "aaaa";
+    m.save(a);
+  }
+  ASSERT_EQ(m.resolve_resume("auto").path, dir.file("ckpt-20.h5"));
+  flip_byte(dir.file("ckpt-20.h5"), raw_offset(dir.file("ckpt-20.h5"), "/optimizer/proj_b/Adam") + 1);
+  const ResumeChoice c = m.resolve_resume("auto");
+  EXPECT_EQ(c.path, dir.file("ckpt-10.h5"));
+  ASSERT_EQ(c.warnings.size(), 2u);
+  EXPECT_THAT(c.warnings[1], HasSubstr("ckpt-30.h5: it belongs to run bbbb, not to run aaaa"));
+  // Control: with no run ids recorded (older formats) the newest valid file is taken.
+  TempDir plain;
+  CheckpointManager p(plain.path, 0);
+  write_checkpoint(plain.file("ckpt-30.h5"), finite_state(30));
+  p.save(finite_state(10));
+  p.save(finite_state(20));
+  flip_byte(plain.file("ckpt-20.h5"), raw_offset(plain.file("ckpt-20.h5"), "/optimizer/proj_b/Adam") + 1);
+  EXPECT_EQ(p.resolve_resume("auto").path, plain.file("ckpt-30.h5"));
+}
+
 TEST(CheckpointManager, NonFiniteValuesAreNeverSaved) {
   // Issue 15 item 4: a run with an infinite learning rate saved Inf parameters (with valid
   // checksums), which then became `latest`.
@@ -377,12 +567,15 @@ TEST(CheckpointManager, RemovesOnlyStaleTemporariesOfItsOwnFiles) {
   if (dead == 0) ::_exit(0);
   ::waitpid(dead, nullptr, 0);  // reaped: its pid names no process now
   const std::string d = std::to_string(dead), live = std::to_string(::getppid());
-  const std::vector<std::string> stale = {".ckpt-20.h5.tmp-" + d + "-0123abcd", ".latest.tmp-" + d + "-ffffffff"};
+  // best.h5's temporary too (mark_best links or copies into one before its rename).
+  const std::vector<std::string> stale = {".ckpt-20.h5.tmp-" + d + "-0123abcd", ".latest.tmp-" + d + "-ffffffff",
+                                          ".best.h5.tmp-" + d + "-00c0ffee"};
   const std::vector<std::string> kept = {
       ".ckpt-30.h5.tmp-" + live + "-0123abcd",  // its writer is running
       ".notes.txt.tmp-" + d + "-0123abcd",      // not a checkpoint's
       ".ckpt-20.h5.tmp-" + d + "-0123ABCD",     // not AtomicFile's spelling (upper-case hex)
       ".ckpt-20.h5.tmp-" + d,                   // no random part
+      ".best.h5.tmp-" + live + "-00c0ffee",     // best.h5 being written by a running process
       "ckpt-20.h5.tmp-" + d + "-0123abcd",      // not hidden
       "notes.txt"};
   for (const auto& n : stale) std::ofstream(dir.file(n)) << "partial";

@@ -47,7 +47,7 @@ TEST(ModelFile, ExportRoundTrip) {
   model::write_model_file(path, m);
   const model::ModelFile back = model::read_model_file(path);
   EXPECT_EQ(back.format, model::kModelFormatName);
-  EXPECT_EQ(back.format_version, 1);
+  EXPECT_EQ(back.format_version, 2);  // version 2: path checksums and a manifest
   EXPECT_EQ(back.global_step, 42);
   EXPECT_EQ(back.source, m.source);
   EXPECT_EQ(back.config_yaml, m.config_yaml);

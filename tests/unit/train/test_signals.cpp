@@ -1,5 +1,5 @@
 // Signals raised in-process: SIGUSR1 requests a checkpoint once, SIGTERM/SIGINT request
-// checkpoint-and-exit with 128 + signal (sticky), a second SIGINT exits at once (death test), the
+// checkpoint-and-exit with 128 + signal (sticky), SIGUSR2 requests what SIGTERM does, a second SIGINT exits at once (death test), the
 // handlers are restored afterwards, and the rank-combining code round-trips.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -38,6 +38,22 @@ TEST(Signals, TermAndIntRequestCheckpointAndExit) {
   }
   clear_signal_requests();
   EXPECT_FALSE(poll_signals().exit);
+}
+
+TEST(Signals, Usr2IsTermUnderAnotherName) {
+  // mpirun forwards SIGUSR2 to every rank but kills the job on SIGTERM: SIGUSR2 must ask exactly
+  // what SIGTERM asks (checkpoint, then exit 143), sticky like it.
+  SignalHandlers h;
+  clear_signal_requests();
+  std::raise(SIGUSR2);
+  for (int poll = 0; poll < 2; ++poll) {
+    SignalRequest r = poll_signals();
+    EXPECT_TRUE(r.checkpoint);
+    EXPECT_TRUE(r.exit);
+    EXPECT_EQ(r.signal, SIGTERM);
+    EXPECT_EQ(r.exit_code, 143);
+  }
+  clear_signal_requests();
 }
 
 TEST(Signals, SecondInterruptExitsImmediately) {
