@@ -123,7 +123,7 @@ void put_strings(io::Group& g, const std::string& name, const std::vector<std::s
 
 void put_bytes(io::Group& g, const std::string& name, const std::string& bytes) {
   io::Dataset ds = g.write_bytes(name, bytes, /*deflate_level=*/4);
-  set_crc(ds, io::crc32c(bytes));
+  set_crc(ds, io::crc32c_extend(path_seed(ds), bytes.data(), bytes.size()));
 }
 
 void put_u64_triple(io::Group& g, const std::string& name, const std::array<std::uint64_t, 3>& v) {
@@ -174,7 +174,7 @@ std::vector<std::string> ChecksummedReader::strings(const std::string& path) {
 std::string ChecksummedReader::bytes(const std::string& path) {
   io::Dataset ds = open(path);
   std::string v = ds.read_bytes();
-  verify(ds, path, io::crc32c(v));
+  verify(ds, path, io::crc32c_extend(seed(ds), v.data(), v.size()));
   return v;
 }
 

@@ -12,7 +12,7 @@ namespace {
 // Launchers' rank and size variables are read before MPI is up (log tags, error messages) and by
 // S2S_MPI=0's refusal to run as one of several tasks: Open MPI's mpirun, MPICH's hydra and PMI-2
 // srun, PMIx, Slurm.
-constexpr std::array<EnvironmentVariable, 12> kVariables{{
+constexpr std::array<EnvironmentVariable, 15> kVariables{{
     {"S2S_MPI", "unset: MPI",
      "`0`: `s2s train`/`eval` run as one process without initialising MPI (refused when a launcher "
      "reports several tasks); `1` or unset: MPI (a singleton when started without a launcher)",
@@ -36,9 +36,20 @@ constexpr std::array<EnvironmentVariable, 12> kVariables{{
      "dist/log.cpp, dist/world.cpp"},
     {"PMI_SIZE", "unset", "Set by hydra / srun --mpi=pmi2: the number of ranks (as `OMPI_COMM_WORLD_SIZE`)",
      "dist/log.cpp, dist/world.cpp"},
-    {"SLURM_NTASKS", "unset", "Set by srun: the number of tasks (log tags)", "dist/log.cpp"},
+    {"SLURM_NTASKS", "unset", "Set by srun: the number of tasks (log tags; the launch check warns when the world differs)",
+     "dist/log.cpp, dist/launch_check.cpp"},
+    {"SLURM_STEP_NUM_TASKS", "unset",
+     "Set by srun per job step: the tasks of this step; the launch check refuses a world of another size",
+     "dist/launch_check.cpp"},
     {"SLURM_JOB_ID", "unset", "Set inside a Slurm job: the process was started by a launcher (progress bars off)",
      "dist/log.cpp"},
+    {"OPENBLAS_NUM_THREADS", "unset: all cores",
+     "Threads of the CPU GEMMs: OpenBLAS's (float64) and, when `OMP_NUM_THREADS` is unset, oneDNN's (float32). "
+     "`1` per rank when several ranks share a node",
+     "kernels/cpu/gemm.cpp (OpenBLAS reads it itself)"},
+    {"OMP_NUM_THREADS", "unset: `OPENBLAS_NUM_THREADS`, else all cores",
+     "OpenMP threads of oneDNN's float32 GEMMs (`S2S_CPU_SGEMM=onednn`, the default build)",
+     "kernels/cpu/gemm.cpp (libgomp reads it itself)"},
 }};
 
 std::string escape_cell(std::string_view text) {

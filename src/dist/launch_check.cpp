@@ -16,6 +16,7 @@
 #include <random>
 #include <sstream>
 
+#include "s2s/core/environment.h"
 #include "s2s/core/error.h"
 #include "s2s/dist/gather.h"
 #include "s2s/dist/replicas.h"
@@ -303,10 +304,10 @@ RankFacts decode_facts(std::string_view text) {
   return f;
 }
 
-std::string launcher_variables(const EnvLookup& getenv) {
+std::string launcher_variables(const EnvLookup& lookup) {
   std::string out;
   for (const char* name : kLauncherVariables) {
-    const char* v = getenv(name);
+    const char* v = lookup(name);
     if (v != nullptr && *v != '\0') out += fmt::format("{}{}={}", out.empty() ? "" : " ", name, clean(v));
   }
   return out;
@@ -354,7 +355,7 @@ LaunchReport check_launch(World& world, const LaunchCheckOptions& options) {
   mine.local_size = world.local_size();
   mine.device = options.device;
   mine.device_id = options.device_id;
-  mine.launcher = launcher_variables([](const char* name) { return std::getenv(name); });
+  mine.launcher = launcher_variables([](const char* name) { return env_value(name); });
   if (world.size() > 1) {
     if (!options.dataset.empty()) mine.dataset = probe_dataset(options.dataset);
     if (!options.train_dir.empty()) {

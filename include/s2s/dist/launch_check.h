@@ -44,9 +44,9 @@ struct RankFacts {
 std::string encode_facts(const RankFacts& facts);
 RankFacts decode_facts(std::string_view text);
 
-// The launcher variables set in `getenv`: OMPI_COMM_WORLD_SIZE, PMI_SIZE, SLURM_STEP_NUM_TASKS,
+// The launcher variables set in `lookup`: OMPI_COMM_WORLD_SIZE, PMI_SIZE, SLURM_STEP_NUM_TASKS,
 // SLURM_NTASKS, SLURM_PROCID, as "NAME=value ..." (empty when none is set).
-std::string launcher_variables(const EnvLookup& getenv);
+std::string launcher_variables(const EnvLookup& lookup);
 
 struct LaunchCheckOptions {
   std::string dataset;    // path every rank must read (same bytes); empty: not checked

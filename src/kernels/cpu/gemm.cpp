@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "s2s/core/environment.h"
 #include "s2s/core/error.h"
 #include "s2s/kernels/bf16.h"
 #include "s2s/kernels/bf16_cache.h"
@@ -67,8 +68,8 @@ void apply_thread_setting_once() {
   thread_local bool applied = false;
   if (applied) return;
   applied = true;
-  if (std::getenv("OMP_NUM_THREADS") != nullptr) return;
-  const char* blas = std::getenv("OPENBLAS_NUM_THREADS");
+  if (env_value("OMP_NUM_THREADS") != nullptr) return;
+  const char* blas = env_value("OPENBLAS_NUM_THREADS");
   if (blas == nullptr) return;
   char* end = nullptr;
   const long n = std::strtol(blas, &end, 10);

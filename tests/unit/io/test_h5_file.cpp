@@ -270,7 +270,7 @@ TEST(H5File, ConcurrentUseFromTwoThreadsIsSerialised) {
 TEST(H5File, BytesRoundTrip) {
   test_support::TempDir dir;
   std::string bytes;
-  for (int i = 0; i < 300000; ++i) bytes.push_back(static_cast<char>((i * 7919) % 256));
+  for (std::int64_t i = 0; i < 300000; ++i) bytes.push_back(static_cast<char>((i * 7919) % 256));  // int64: i * 7919 overflows int
   {
     File f = File::create(dir.file("b.h5"));
     f.write_bytes("plain", std::string("\0a\0b\xff", 5));
