@@ -30,26 +30,12 @@ quick=0
 [[ ${1:-} == --quick ]] && quick=1
 log() { echo "[cpu_vs_peers] $*" >&2; }
 
-# 1. s2s's bench, CPU only.
-launcher=()
-command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-mkdir -p "$build"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DS2S_BUILD_BENCH=ON -DS2S_BUILD_TESTS=OFF \
-      -DS2S_WITH_CUDA=OFF "${launcher[@]}" >"$build/configure.log" 2>&1 \
-  || { cat "$build/configure.log" >&2; exit 1; }
-cmake --build "$build" -j "$(nproc)" --target s2s_bench_train >&2
+# 1. s2s's bench, CPU only; 2. the peers' venv.
+source "$root/bench/peers/setup.sh"
+bench_build s2s_bench_train
 bench_bin="$build/bench/s2s_bench_train"
 [[ -x $bench_bin ]] || { log "no $bench_bin after the build"; exit 1; }
-
-# 2. The peers' venv.
-venv="$build/peers/venv"
-py="$venv/bin/python"
-if ! { [[ -x $py ]] && "$py" -c "import tensorflow, torch" >/dev/null 2>&1; }; then
-  log "installing TensorFlow and PyTorch from PyPI into $venv (several GB, once)"
-  mkdir -p "$build/peers"
-  [[ -x $py ]] || "${PYTHON:-python3}" -m venv "$venv"
-  "$py" -m pip install -q -r "$root/bench/peers/requirements.txt" >&2
-fi
+py=$(peers_python "tensorflow, torch")
 export TF_CPP_MIN_LOG_LEVEL=2
 
 # 3. The peers compute the spec's model (float64, against tests/reference/s2sref.py).

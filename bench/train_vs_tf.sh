@@ -25,21 +25,10 @@ pairs=${PAIRS:-36000}
 max_length=${MAX_LENGTH:-38}
 log() { echo "[train_vs_tf] $*" >&2; }
 
-launcher=()
-command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-mkdir -p "$build"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DS2S_BUILD_BENCH=ON -DS2S_BUILD_TESTS=OFF \
-      -DS2S_WITH_CUDA=OFF "${launcher[@]}" >"$build/configure.log" 2>&1 \
-  || { cat "$build/configure.log" >&2; exit 1; }
-cmake --build "$build" -j "$(nproc)" --target s2s >&2
+source "$root/bench/peers/setup.sh"
+bench_build s2s
 s2s="$build/s2s"
-py="$build/peers/venv/bin/python"
-if ! { [[ -x $py ]] && "$py" -c "import tensorflow, h5py" >/dev/null 2>&1; }; then
-  log "installing the peers into $build/peers/venv (bench/peers/requirements.txt)"
-  mkdir -p "$build/peers"
-  [[ -x $py ]] || "${PYTHON:-python3}" -m venv "$build/peers/venv"
-  "$py" -m pip install -q -r "$root/bench/peers/requirements.txt" >&2
-fi
+py=$(peers_python "tensorflow, h5py")
 
 work="$build/train_vs_tf"
 mkdir -p "$work"
