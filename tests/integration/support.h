@@ -108,6 +108,12 @@ std::vector<std::string> as_set_args(const std::vector<std::string>& assignments
 // The lines of `text` (without their newlines).
 std::vector<std::string> lines_of(const std::string& text);
 std::string read_file(const std::string& path);
+
+// dir/ckpt-<step>.h5: the checkpoint file name of docs/checkpoint-format.md, spelled here from
+// the documentation rather than taken from checkpoint_manager.cpp, which the tests check.
+inline std::string ckpt(const std::string& dir, std::int64_t step) {
+  return dir + "/ckpt-" + std::to_string(step) + ".h5";
+}
 void write_file(const std::string& path, const std::string& text);
 
 }  // namespace s2s::itest

@@ -20,8 +20,6 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string ckpt(const std::string& dir, std::int64_t step) { return dir + "/ckpt-" + std::to_string(step) + ".h5"; }
-
 // Flips one bit in the middle of the stored bytes of the largest parameter (datasets are
 // contiguous and uncompressed, so its bytes appear verbatim in the file).
 void flip_parameter_bit(const std::string& path) {

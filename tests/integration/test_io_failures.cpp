@@ -30,8 +30,6 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string ckpt(const std::string& dir, std::int64_t step) { return dir + "/ckpt-" + std::to_string(step) + ".h5"; }
-
 std::vector<std::string> hidden_files(const std::string& dir) {
   std::vector<std::string> out;
   for (const auto& e : fs::directory_iterator(dir))

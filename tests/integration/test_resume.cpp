@@ -45,8 +45,6 @@ std::vector<std::string> with(std::vector<std::string> base, const std::vector<s
   return base;
 }
 
-std::string ckpt(const std::string& dir, std::int64_t step) { return dir + "/ckpt-" + std::to_string(step) + ".h5"; }
-
 // "b0 5/16 (epoch 0) b1 36/32 (epoch 1)"
 std::string describe_cursor(const std::string& path, bool* mid_epoch, bool* past_epoch) {
   const auto st = checkpoint::read_checkpoint(path);

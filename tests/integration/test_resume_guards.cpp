@@ -23,8 +23,6 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string ckpt(const std::string& dir, std::int64_t step) { return dir + "/ckpt-" + std::to_string(step) + ".h5"; }
-
 class ResumeGuards : public ::testing::Test {
  protected:
   void SetUp() override {

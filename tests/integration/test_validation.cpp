@@ -27,8 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-std::string ckpt(const std::string& dir, std::int64_t step) { return dir + "/ckpt-" + std::to_string(step) + ".h5"; }
-
 struct Record {
   std::int64_t step;
   double bleu, chrf, perplexity;
